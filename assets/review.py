@@ -1,0 +1,196 @@
+"""The review layer (group ``review``), partitioned by review year (SCORING.md).
+
+``project_review`` scores every project reviewed in year Y into ``mart.project_review`` and explains
+it in ``mart.review_reason``; year Y reads year Y−1 of itself (previous grade, recommendation,
+termination history), so years run in order, also inside a single-run backfill. ``program_summary``
+aggregates a year per field, plan, department and support mode and measures the programme targets.
+
+A rubric selector (run config) scores with an alternative rubric file into a separate schema, so an
+analyst can try a change without touching the official scores in ``mart``.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from assets.metadata import counts_md, markdown_table
+from pipelines.partitions import previous_year, review_years, years_of
+from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
+from scorecard.db import identifier
+
+FACTS = ["dim_project", "fact_milestone", "fact_disbursement", "fact_progress", "fact_kpi_target", "fact_kpi", "fact_expert_review", "fact_review_decision"]
+
+
+class RubricSelection(dg.Config):
+    """Which rubric scores this run, and where the scores go."""
+
+    rubric: str = Field(
+        default="",
+        description="Path of a rubric YAML file. Empty: the official rubric (SCORECARD_RUBRIC) into schema `mart`.",
+    )
+    target_schema: str = Field(
+        default="",
+        description="Schema to write into. Empty: `mart` for the official rubric, `whatif_<version>` for another one.",
+    )
+
+
+def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
+    """(rubric, schema): an alternative rubric never writes the official `mart` schema."""
+    from scorecard.rubric import load_rubric
+
+    official = Path(paths.rubric).resolve()
+    chosen = Path(config.rubric).resolve() if config.rubric else official
+    rubric = load_rubric(chosen)
+    if chosen == official:
+        schema = config.target_schema or "mart"
+    else:
+        schema = config.target_schema or "whatif_" + "".join(ch if ch.isalnum() else "_" for ch in rubric.version.lower())
+        if schema == "mart":
+            raise dg.Failure(f"rubric {chosen} is not the official rubric ({official}); it cannot write the official schema 'mart'")
+    return rubric, identifier(schema)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "project_review",
+            description="mart.project_review: one row per reviewed project and review year — measured values, points, "
+            "coverage, total score, grade, flags, recommendation, clawback, earned value (SCORING.md §1–§7).",
+            deps=[*FACTS, dg.AssetDep("project_review", partition_mapping=previous_year)],
+            group_name="review",
+            kinds={"duckdb"},
+            owners=["team:evaluation"],
+            partitions_def=review_years,
+        ),
+        dg.AssetSpec(
+            "review_reason",
+            description="mart.review_reason: the rule behind every grade, flag and recommendation, in Chinese and English, "
+            "with the numbers behind it.",
+            deps=["project_review"],
+            group_name="review",
+            kinds={"duckdb"},
+            owners=["team:evaluation"],
+            partitions_def=review_years,
+        ),
+    ],
+    partitions_def=review_years,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WRITER_POOL,
+    can_subset=False,
+    check_specs=[
+        dg.AssetCheckSpec(
+            "every_reviewed_project_scored",
+            asset="project_review",
+            blocking=True,
+            description="Every project due for review in the year has exactly one score row; scores within 0–100.",
+        )
+    ],
+)
+def project_review(context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths):
+    from scorecard.review import score_year
+    from scorecard.review_checks import check_year
+
+    rubric, schema = resolve_rubric(config, paths)
+    results, checks = {}, []
+    with warehouse.get_connection() as con:
+        ensure_schemas(con)
+        for year in years_of(context):
+            context.log.info(f"scoring review year {year} with rubric {rubric.version} into {schema}")
+            results[year] = score_year(con, year, rubric, schema=schema)
+            checks.append(check_year(con, year, schema=schema))
+        years = sorted(results)
+        top = con.sql(
+            f"""SELECT review_year, project_id, total_score, grade, recommendation, flags
+                FROM {schema}.project_review WHERE review_year IN (SELECT unnest($years))
+                ORDER BY total_score DESC NULLS LAST, project_id LIMIT 10""",
+            params={"years": years},
+        ).pl()
+        bottom = con.sql(
+            f"""SELECT review_year, project_id, total_score, grade, recommendation, flags
+                FROM {schema}.project_review WHERE review_year IN (SELECT unnest($years))
+                ORDER BY total_score ASC NULLS FIRST, project_id LIMIT 10""",
+            params={"years": years},
+        ).pl()
+    grades: dict[str, int] = {}
+    recs: dict[str, int] = {}
+    for r in results.values():
+        for k, v in r["grades"].items():
+            grades[k] = grades.get(k, 0) + v
+        for k, v in r["recommendations"].items():
+            recs[k] = recs.get(k, 0) + v
+    rows = sum(r["rows"] for r in results.values())
+    reasons = sum(r.get("reasons", 0) for r in results.values())
+    passed = all(c["passed"] for c in checks)
+    yield dg.MaterializeResult(
+        asset_key="project_review",
+        metadata={
+            "dagster/row_count": rows,
+            "review_years": ", ".join(map(str, years)),
+            "schema": schema,
+            "rubric_version": rubric.version,
+            "rubric_sha256": rubric.sha256,
+            "grades": counts_md(grades, ("grade", "projects")),
+            "recommendations": counts_md(recs, ("recommendation", "projects")),
+            "top_projects": markdown_table(top),
+            "bottom_projects": markdown_table(bottom),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="every_reviewed_project_scored",
+                asset_key="project_review",
+                passed=passed,
+                metadata={k: v for c in checks for k, v in c.items() if k != "passed"},
+            )
+        ],
+    )
+    yield dg.MaterializeResult(asset_key="review_reason", metadata={"dagster/row_count": reasons})
+
+
+@dg.asset(
+    deps=["project_review"],
+    partitions_def=review_years,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="review",
+    kinds={"duckdb"},
+    owners=["team:evaluation"],
+    pool=WRITER_POOL,
+    description="mart.program_summary, mart.program_target, mart.disbursement_by_year: the year per field, plan, "
+    "department and support mode; programme targets (PROGRAM.md) met or not; money per year against 200,000 万元.",
+)
+def program_summary(context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths) -> dg.MaterializeResult:
+    from scorecard.review import summarize_year
+
+    rubric, schema = resolve_rubric(config, paths)
+    with warehouse.get_connection() as con:
+        ensure_schemas(con)
+        for year in years_of(context):
+            summarize_year(con, year, rubric, schema=schema)
+        years = years_of(context)
+        overall = con.sql(
+            f"""SELECT review_year, projects, grade_a, grade_b, grade_c, grade_d, grade_insufficient,
+                       round(mean_score, 2) AS mean_score, net_disbursed_wan, problem_projects
+                FROM {schema}.program_summary
+                WHERE dimension = 'all' AND review_year IN (SELECT unnest($years)) ORDER BY review_year""",
+            params={"years": years},
+        ).pl()
+        targets = con.sql(
+            f"""SELECT review_year, target, name_zh, measured, comparator, threshold, met
+                FROM {schema}.program_target WHERE review_year IN (SELECT unnest($years))
+                ORDER BY review_year, target""",
+            params={"years": years},
+        ).pl()
+        rows = con.sql(
+            f"SELECT count(*) FROM {schema}.program_summary WHERE review_year IN (SELECT unnest($years))",
+            params={"years": years},
+        ).fetchall()[0][0]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "programme": markdown_table(overall),
+            "targets": markdown_table(targets, limit=30),
+        }
+    )
+
+
+review_assets = [project_review, program_summary]

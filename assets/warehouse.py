@@ -1,0 +1,61 @@
+"""The warehouse layer (group ``warehouse``): the star schema of DATA.md, built by the SQL files in
+``sql/warehouse/`` from the raw tables. All tables are rebuilt together in one transaction, so the
+star schema is never half old, half new."""
+
+
+import dagster as dg
+
+from assets.metadata import markdown_table
+from assets.raw import raw_key
+from pipelines.resources import WRITER_POOL, Warehouse, ensure_schemas
+from scorecard.db import transaction
+from scorecard.warehouse import WAREHOUSE_TABLES, build_table
+
+# table -> (what it is, the raw datasets and tables it reads)
+TABLES: dict[str, tuple[str, list]] = {
+    "dim_field": ("Fields 领域 (PROGRAM.md)", []),
+    "dim_plan": ("Support plans 专项扶持计划 (PROGRAM.md)", []),
+    "dim_department": ("Departments 主管单位 (PROGRAM.md)", []),
+    "dim_indicator": ("KPI indicators 指标, output or outcome (DATA.md)", []),
+    "dim_project": ("Projects 项目台账, one row per clean project", [raw_key("projects")]),
+    "dim_undertaker": ("Undertaking organisations 承担单位", [raw_key("projects")]),
+    "dim_date": ("Calendar 2000–2100 with quarters and periods", []),
+    "fact_milestone": ("Contract milestones 合同节点 with normalised weights", [raw_key("milestones"), "dim_project"]),
+    "fact_disbursement": ("Payments 拨款记录, recoveries negative in signed_amount_wan", [raw_key("disbursements"), "dim_project"]),
+    "fact_progress": ("Quarterly progress reports 进度报告 (cumulative) with period_end", [raw_key("progress_reports"), "dim_project"]),
+    "fact_kpi_target": ("KPI targets 绩效目标, due_date defaulted to end_date", [raw_key("kpi_targets"), "dim_project", "dim_indicator"]),
+    "fact_kpi": ("KPI actuals 绩效完成 (cumulative) per quarter", [raw_key("kpi_actuals"), "dim_project"]),
+    "fact_expert_review": ("Expert panel scores 专家评审", [raw_key("expert_reviews"), "dim_project"]),
+    "fact_review_decision": ("Recorded review decisions 考核决定", [raw_key("review_decisions"), "dim_project"]),
+}
+assert tuple(TABLES) == WAREHOUSE_TABLES
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            name,
+            description=description,
+            deps=deps,
+            group_name="warehouse",
+            kinds={"duckdb"},
+            owners=["team:data-engineering"],
+        )
+        for name, (description, deps) in TABLES.items()
+    ],
+    pool=WRITER_POOL,
+    can_subset=False,
+)
+def star_schema(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Rebuild every dimension and fact from the raw tables, in one transaction."""
+    with warehouse.get_connection() as con:
+        ensure_schemas(con)
+        with transaction(con):
+            counts = {name: build_table(con, name) for name in WAREHOUSE_TABLES}
+        for name in WAREHOUSE_TABLES:
+            preview = con.sql(f"SELECT * FROM {name} LIMIT 5").pl()
+            preview = preview.drop([c for c in preview.columns if c.startswith("_")])
+            yield dg.MaterializeResult(
+                asset_key=name,
+                metadata={"dagster/row_count": counts[name], "preview": markdown_table(preview, 5)},
+            )

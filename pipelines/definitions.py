@@ -1,0 +1,28 @@
+"""The Dagster code location (workspace.yaml: ``python_module: pipelines.definitions``).
+
+Loading this module must stay fast (≤ 5 s): heavy libraries (Great Expectations, WeasyPrint,
+kaleido) are imported inside the assets and checks that use them, never here.
+"""
+
+import warnings
+
+import dagster as dg
+
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+
+from assets.raw import raw_assets  # noqa: E402
+from assets.review import review_assets  # noqa: E402
+from assets.warehouse import star_schema  # noqa: E402
+from pipelines.jobs import jobs  # noqa: E402
+from pipelines.logging import progress_logger  # noqa: E402
+from pipelines.resources import default_resources  # noqa: E402
+
+all_assets = [*raw_assets, star_schema, *review_assets]
+
+defs = dg.Definitions(
+    assets=all_assets,
+    jobs=jobs,
+    resources=default_resources(),
+    loggers={"console": dg.colored_console_logger, "progress": progress_logger},
+)

@@ -1,0 +1,21 @@
+"""Review-year partitions: one a year from 2017, the current year included (end_offset=1) so the
+31 December schedule has its partition. Dagster has no yearly class (STACK-NOTES.md)."""
+
+import dagster as dg
+
+review_years = dg.TimeWindowPartitionsDefinition(
+    start="2017",
+    cron_schedule="0 0 1 1 *",
+    fmt="%Y",
+    timezone="Asia/Shanghai",
+    end_offset=1,
+)
+
+# Year Y reads year Y-1 of the same asset (previous grade, recommendation, termination history).
+previous_year = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True)
+
+
+def years_of(context: dg.AssetExecutionContext) -> list[int]:
+    """The review years of this run, ascending (one partition, or a range in a single-run backfill)."""
+    keys = context.partition_keys if context.has_partition_key_range else [context.partition_key]
+    return sorted(int(k) for k in keys)

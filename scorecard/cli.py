@@ -1,0 +1,126 @@
+"""The ``scorecard`` command: a thin face over the same Dagster definitions the UI shows
+(ARCHITECTURE.md principle 7). ``scorecard run`` materialises the assets in-process."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from scorecard.settings import get_settings
+
+DEFAULT_YEARS = "2017,2018,2019"
+
+
+def _parse_years(text: str) -> list[int]:
+    years: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        if "-" in part:
+            lo, hi = part.split("-", 1)
+            years.extend(range(int(lo), int(hi) + 1))
+        else:
+            years.append(int(part))
+    if not years or any(y < 2017 or y > 2100 for y in years):
+        raise click.BadParameter(f"review years must be 2017 or later, e.g. 2017,2018,2019 or 2017-2019 (got {text!r})")
+    return sorted(set(years))
+
+
+def _failure_message(result) -> str:
+    """The innermost error message of the first failed step (the file and problem, for a bad file)."""
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            while error.cause is not None:
+                error = error.cause
+            return f"{event.step_key}: {error.message.strip()}"
+    return "the run failed (see the Dagster event log)"
+
+
+def run_pipeline(years: list[int], *, instance=None, echo=click.echo) -> bool:
+    """Ingest, build the warehouse, then review/report each year in order. True when all succeeded."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    instance = instance or (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
+    run_config = {"loggers": {"progress": {}}}
+    plan = [("ingest_job", None)] + [("annual_review_job", str(y)) for y in years]
+    for job_name, partition in plan:
+        echo(f"▶ {job_name}" + (f" — review year {partition}" if partition else ""))
+        job = defs.resolve_job_def(job_name)
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, partition_key=partition, raise_on_error=False
+        )
+        if not result.success:
+            echo(f"✗ {job_name} failed (run {result.run_id})", err=True)
+            echo(_failure_message(result), err=True)
+            return False
+    return True
+
+
+@click.group()
+@click.version_option(package_name="special-projects-scorecard")
+def cli() -> None:
+    """Special Projects Scorecard — ingest, score and report the Ten Major S&T Industry Special Projects."""
+
+
+@cli.command()
+@click.option("--years", default=lambda: os.environ.get("SCORECARD_YEARS", DEFAULT_YEARS), show_default=DEFAULT_YEARS,
+              help="Review years, e.g. 2017,2018,2019 or 2017-2019.")
+def run(years: str) -> None:
+    """Run the whole review in-process: ingest → warehouse → review → summary → quality → report."""
+    year_list = _parse_years(years)
+    s = get_settings()
+    click.echo(f"raw data   {s.raw_dir}\nwarehouse  {s.warehouse}\nreports    {s.reports_dir}\nrubric     {s.rubric}\n")
+    started = time.perf_counter()
+    if not run_pipeline(year_list):
+        sys.exit(1)
+    click.echo(f"\nDone in {time.perf_counter() - started:.1f} s.")
+    click.echo(f"Warehouse: {s.warehouse}")
+    for year in year_list:
+        folder = s.reports_dir / str(year)
+        if folder.is_dir():
+            click.echo(f"Report {year}: {folder}")
+            for path in sorted(folder.glob("*")):
+                if path.is_file():
+                    click.echo(f"    {path}")
+
+
+@cli.command("generate-sample")
+@click.option("--projects", default=450, show_default=True, help="Number of projects.")
+@click.option("--seed", default=2017, show_default=True, help="Random seed (same seed, same files).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("--messy/--clean", default=False, show_default=True,
+              help="Messy: the bundled data's real-world mess (XLSX, GBK, Chinese headers, bad rows).")
+def generate_sample(projects: int, seed: int, out_dir: Path, fmt: str, messy: bool) -> None:
+    """Write a programme dataset (the DATA.md family of files) for tests and benchmarks."""
+    from scorecard.generate import generate
+
+    started = time.perf_counter()
+    summary = generate(out_dir, projects=projects, seed=seed, fmt=fmt, messy=messy)
+    click.echo(f"wrote {out_dir} in {time.perf_counter() - started:.1f} s")
+    for name, info in sorted(summary.get("datasets", {}).items()):
+        rows = info.get("rows") if isinstance(info, dict) else info
+        click.echo(f"  {name:<18} {rows}")
+
+
+def _mount_optional_commands() -> None:
+    """Commands from other parts of the platform (portal) join the same CLI."""
+    try:
+        from scorecard.portal.cli import serve, user
+    except ImportError:  # pragma: no cover - the portal package is part of the install
+        return
+    cli.add_command(serve)
+    cli.add_command(user)
+
+
+_mount_optional_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

@@ -1,0 +1,586 @@
+"""Deterministic programme data generator (DATA.md dataset family, approval years 2017–2019).
+
+``generate(out_dir, projects, seed, fmt, messy)`` writes projects, milestones, disbursements,
+progress_reports, kpi_targets, kpi_actuals, expert_reviews and review_decisions and returns a
+summary dict. Same arguments → byte-identical files (no timestamps anywhere).
+
+* Clean/scale mode (``messy=False``): one CSV (or Parquet) per dataset, English headers, ISO
+  dates, codes; generated in chunks of ``CHUNK`` projects with numpy/polars and appended, so
+  memory stays flat at any size. Every row is clean under DATA.md.
+* Bundled mode (``messy=True``): the committed ``data/raw`` sample — realistic government-export
+  mess (XLSX with title rows, GBK, BOM, Chinese headers and labels, mixed date styles, thousands
+  separators) plus a few genuinely bad rows, listed in the summary. Behaviour archetypes make
+  every grade, flag and recommendation of SCORING.md appear in the 2018 and 2019 reviews; an
+  independent reading of SCORING.md (``scorecard.generate_expect``-style oracle below) picks the
+  recorded review decisions and reports the expected review outcomes in the summary.
+
+See docs/data.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from scorecard import codes
+
+CHUNK = 20_000
+YEARS = (2017, 2018, 2019)
+REVIEW_YEARS = (2017, 2018, 2019)
+DATASET_NAMES = (
+    "projects",
+    "milestones",
+    "disbursements",
+    "progress_reports",
+    "kpi_targets",
+    "kpi_actuals",
+    "expert_reviews",
+    "review_decisions",
+)
+
+FIELD_CODES = list(codes.FIELDS)
+PLAN_CODES = list(codes.PLANS)  # core_tech, demonstration, industrialization, innovation_carrier, service_platform, chain_fusion
+DEPT_CODES = list(codes.DEPARTMENTS)  # drc, eitc, stic
+UTYPE_CODES = list(codes.UNDERTAKER_TYPES)  # enterprise, university, institute, hospital, other
+SEL_CODES = list(codes.SELECTION_METHODS)  # tender, bounty, directed, merit, application
+SUPPORT_CODES = list(codes.SUPPORT_MODES)  # grant, equity, loan_subsidy
+STAGE_CODES = list(codes.FUNDING_STAGES)  # ex_ante, in_process, ex_post
+RISK_CODES = list(codes.RISK_LEVELS)
+IND_CODES = list(codes.INDICATORS)
+OUTPUT_IND = [i for i in IND_CODES if codes.INDICATORS[i][2] == "output"]
+OUTCOME_IND = [i for i in IND_CODES if codes.INDICATORS[i][2] == "outcome"]
+MONEY_IND = {"revenue", "tax", "investment_attracted"}
+
+# Bundle plan counts (PROGRAM.md targets: core_tech >50 met, carriers >100 missed, demonstration
+# >50 met, fusion >10 missed, industrialization >200 met).
+BUNDLE_PLAN_COUNTS = {
+    "core_tech": 56,
+    "demonstration": 58,
+    "industrialization": 205,
+    "innovation_carrier": 92,
+    "service_platform": 30,
+    "chain_fusion": 9,
+}
+# Net disbursement per calendar year the bundle is scaled to (near, not exactly, 200,000 万元).
+BUNDLE_BUDGET = {2017: 193_600.0, 2018: 204_800.0, 2019: 198_900.0}
+
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _d(s: str) -> int:
+    return int((np.datetime64(s, "D") - EPOCH).astype(np.int64))
+
+
+def _date(days: int) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=int(days))
+
+
+SNAPSHOT = _d("2020-01-31")  # the data were extracted then: later completions are unknown
+LAST_DAY = _d("2019-12-31")  # payments and report periods up to here
+NONE_DAY = 10**6  # "never"
+LAST_QA = 2019 * 4 + 3  # absolute quarter index of 2019Q4
+
+# ---------------------------------------------------------------- archetypes
+# Behaviour archetypes: milestone delay (mean, sd, days), fiscal execution (lo, hi), self-funds
+# arrival (lo, hi), KPI achievement factor (lo, hi), expert mean, risk level, rounding of counts.
+ARCH = [
+    # name          delay      exec         self        kpi          exp  risk rounding
+    ("excellent", (-10, 8), (0.86, 0.97), (1.0, 1.2), (1.10, 1.30), 93, 0, "ceil"),
+    ("good", (8, 10), (0.72, 0.92), (0.85, 1.05), (0.82, 0.95), 84, 0, "ceil"),
+    ("fair", (45, 30), (0.50, 0.75), (0.60, 0.85), (0.50, 0.72), 72, 1, "round"),
+    ("poor", (150, 60), (0.35, 0.55), (0.50, 0.70), (0.15, 0.40), 56, 2, "floor"),
+    ("stalled", (10, 10), (0.40, 0.60), (0.55, 0.75), (0.40, 0.60), 63, 2, "floor"),
+    ("overspend", (10, 10), (1.12, 1.30), (0.85, 1.05), (0.85, 1.00), 82, 1, "ceil"),
+    ("fraud", (0, 8), (0.80, 0.95), (0.95, 1.10), (1.00, 1.20), 80, 0, "ceil"),
+    ("silent", (0, 10), (0.50, 0.70), (0.60, 0.80), (0.50, 0.70), 60, 1, "round"),
+    ("no_data", (0, 10), (0.50, 0.70), (0.60, 0.80), (0.50, 0.70), 70, 1, "round"),
+    ("low_execution", (20, 15), (0.08, 0.22), (0.75, 0.95), (0.70, 0.85), 75, 1, "round"),
+    ("self_funds_gap", (15, 12), (0.72, 0.90), (0.15, 0.35), (0.80, 0.95), 80, 1, "ceil"),
+    ("declining", (8, 8), (0.75, 0.90), (0.85, 1.00), (0.85, 0.95), 84, 0, "ceil"),
+]
+ARCH_NAMES = [a[0] for a in ARCH]
+A = {name: i for i, name in enumerate(ARCH_NAMES)}
+# Mixture used in clean mode (and the bundle's base mix before the special archetypes).
+ARCH_WEIGHTS = np.array([0.14, 0.40, 0.20, 0.05, 0.03, 0.03, 0.015, 0.03, 0.02, 0.03, 0.03, 0.025])
+ARCH_WEIGHTS = ARCH_WEIGHTS / ARCH_WEIGHTS.sum()
+
+# ---------------------------------------------------------------- vocabulary
+TECHS = {
+    "5g": ["基于毫米波的", "面向大规模MIMO的", "低时延高可靠", "基于软件定义网络的", "面向工业互联网的", "高集成度"],
+    "graphene": ["高导热", "基于化学气相沉积的", "大面积高质量", "低成本", "柔性", "高比能"],
+    "vr_ar": ["高分辨率", "基于光场显示的", "低延迟", "面向医疗培训的", "轻量化", "多模态交互"],
+    "robotics": ["高精度", "协作型", "基于机器视觉的", "智能化", "高负载", "柔性"],
+    "micro_nano": ["纳米级", "基于MEMS工艺的", "高灵敏度", "低功耗", "超薄", "高性能"],
+    "biotech": ["基于高通量测序的", "靶向", "基于人工智能的", "个体化", "基于CAR-T的", "无创"],
+    "unmanned": ["长航时", "基于多传感器融合的", "全天候", "集群协同", "自主导航", "城市级"],
+    "nev": ["高能量密度", "高安全性", "大功率", "智能网联", "轻量化", "长寿命"],
+    "fintech": ["基于区块链的", "基于大数据的", "分布式", "可信", "智能", "基于联邦学习的"],
+    "additive_laser": ["大尺寸", "高功率", "超快", "多材料", "精密", "基于选区激光熔化的"],
+}
+PRODUCTS = {
+    "5g": ["5G基站射频芯片", "5G小基站", "光传输模块", "5G终端天线", "边缘计算网关", "滤波器"],
+    "graphene": ["石墨烯导热膜", "石墨烯薄膜", "石墨烯锂电池导电剂", "石墨烯传感器", "石墨烯散热材料", "石墨烯粉体"],
+    "vr_ar": ["VR头戴显示设备", "AR智能眼镜", "三维重建系统", "虚拟仿真实训平台", "近眼显示模组", "全景相机"],
+    "robotics": ["工业机器人减速器", "服务机器人", "伺服电机", "智能仓储装备", "手术机器人", "焊接机器人"],
+    "micro_nano": ["MEMS传感器", "纳米银导电浆料", "微流控芯片", "纳米涂层材料", "射频前端器件", "光电探测器"],
+    "biotech": ["基因检测试剂盒", "肿瘤早筛系统", "生物药", "细胞治疗产品", "精准医疗大数据平台", "医学影像设备"],
+    "unmanned": ["工业级无人机", "无人驾驶清扫车", "水面无人艇", "智能巡检系统", "无人配送车", "飞控系统"],
+    "nev": ["动力电池", "驱动电机", "燃料电池电堆", "电池管理系统", "充电桩", "电动客车"],
+    "fintech": ["跨境支付平台", "供应链金融平台", "智能风控系统", "数字身份认证系统", "监管科技平台", "智能投顾系统"],
+    "additive_laser": ["金属3D打印装备", "激光切割装备", "光纤激光器", "激光焊接系统", "3D打印粉末材料", "激光微加工装备"],
+}
+AREAS = {
+    "5g": "5G移动通信",
+    "graphene": "石墨烯材料",
+    "vr_ar": "虚拟现实",
+    "robotics": "智能机器人",
+    "micro_nano": "微纳器件",
+    "biotech": "精准医疗",
+    "unmanned": "智能无人系统",
+    "nev": "新能源汽车",
+    "fintech": "金融科技",
+    "additive_laser": "增材制造",
+}
+CARRIERS = ["工程实验室", "重点实验室", "工程技术研究中心", "企业技术中心"]
+COMPANY_A = ["华创", "鹏程", "前海", "南山", "粤海", "光明", "坪山", "中科", "天鹰", "星河", "海云", "速腾", "易联", "瑞丰", "宏达", "新宙"]
+COMPANY_B = ["通信", "智能", "新材料", "生物", "电子", "科技", "激光", "动力", "信息", "精密"]
+UNIVERSITIES = ["深圳大学", "南方科技大学", "哈尔滨工业大学（深圳）", "清华大学深圳国际研究生院", "北京大学深圳研究生院", "香港中文大学（深圳）"]
+INSTITUTES = ["中国科学院深圳先进技术研究院", "深圳清华大学研究院", "深圳市计量质量检测研究院", "深圳华大生命科学研究院", "深圳市标准技术研究院", "深圳市环境科学研究院"]
+HOSPITALS = ["深圳市人民医院", "北京大学深圳医院", "深圳市第二人民医院", "香港大学深圳医院", "中山大学附属第七医院", "深圳市儿童医院"]
+OTHERS = ["深圳市物联网产业协会", "深圳市机器人协会", "深圳市新能源汽车产业协会", "深圳市金融科技协会"]
+SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭"]
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "强", "洋", "勇", "军", "杰", "涛", "明", "超", "华", "建国", "晓东", "志强", "海燕", "文博"]
+MILESTONE_TEXT = [
+    "完成总体方案设计与论证",
+    "完成关键技术攻关",
+    "完成样机研制与测试",
+    "完成中试验证",
+    "完成示范应用",
+    "完成产业化与结题验收",
+]
+REPORT_TEXT = ["项目按计划推进", "关键技术取得阶段性进展", "部分节点有所延误", "资金按计划使用", "正在开展测试验证", ""]
+COMMENTS = ["进展良好", "建议加快进度", "资金使用规范", "绩效目标完成较好", "需加强自筹资金到位", ""]
+KPI_RANGE = {
+    "patent_applications": (5, 40),
+    "patents_granted": (2, 20),
+    "standards": (1, 5),
+    "papers": (3, 30),
+    "prototypes": (1, 10),
+    "software_copyrights": (2, 15),
+    "talent": (5, 50),
+    "services": (20, 300),
+    "revenue": (1_000, 50_000),
+    "tax": (100, 3_000),
+    "jobs": (10, 300),
+    "investment_attracted": (1_000, 20_000),
+}
+PLAN_ABBR = {"core_tech": "CT", "demonstration": "DM", "industrialization": "IN", "innovation_carrier": "IC", "service_platform": "SP", "chain_fusion": "CF"}
+# approved funding range (万元) per plan, before the bundle's budget scaling
+FUNDING = {
+    "core_tech": (600, 3000),
+    "demonstration": (500, 2500),
+    "industrialization": (800, 4000),
+    "innovation_carrier": (500, 3000),
+    "service_platform": (300, 1500),
+    "chain_fusion": (3000, 8000),
+}
+# disbursement tranches per funding stage: (fraction, offset kind, days)
+# offset kind 0 = after start, 1 = after end
+TRANCHES = {
+    "ex_ante": [(0.5, 0, 40), (0.3, 0, 380), (0.2, 1, 60)],
+    "in_process": [(0.3, 0, 100), (0.4, 0, 460), (0.3, 0, 830)],
+    "ex_post": [(1.0, 1, 90), (0.0, 1, 90), (0.0, 1, 90)],
+}
+
+
+# ================================================================ project sampling
+def _pick(rng: np.random.Generator, n: int, options: list, probs: list) -> np.ndarray:
+    return np.asarray(options)[rng.choice(len(options), size=n, p=np.asarray(probs) / sum(probs))]
+
+
+def _sample_projects(
+    rng: np.random.Generator,
+    n: int,
+    year: np.ndarray | None = None,
+    plan: np.ndarray | None = None,
+    arch: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-project attributes and behaviour parameters as numpy arrays (codes as indices)."""
+    P: dict[str, np.ndarray] = {}
+    P["year"] = year if year is not None else rng.choice(np.array(YEARS), size=n)
+    if plan is None:
+        w = np.array([BUNDLE_PLAN_COUNTS[p] for p in PLAN_CODES], dtype=float)
+        plan = rng.choice(len(PLAN_CODES), size=n, p=w / w.sum())
+    P["plan"] = plan
+    P["field"] = rng.integers(0, len(FIELD_CODES), n)
+    arch = arch if arch is not None else rng.choice(len(ARCH), size=n, p=ARCH_WEIGHTS)
+    P["arch"] = arch
+
+    pc = np.asarray(PLAN_CODES, dtype=object)[plan]
+    u = rng.random(n)
+    # usual department of the plan (PROGRAM.md): drc=0, eitc=1, stic=2
+    dept = np.select(
+        [pc == "core_tech", pc == "demonstration", pc == "innovation_carrier", pc == "chain_fusion"],
+        [2, 1, np.where(u < 0.5, 2, 0), (u * 3).astype(int)],
+        default=0,
+    )
+    P["dept"] = dept
+    u = rng.random(n)
+    # undertaker type: enterprise=0 university=1 institute=2 hospital=3 other=4
+    ent_share = np.select([pc == "industrialization", pc == "demonstration", pc == "core_tech", pc == "innovation_carrier"], [0.95, 0.85, 0.55, 0.35], 0.6)
+    utype = np.where(u < ent_share, 0, np.where(u < ent_share + (1 - ent_share) * 0.45, 1, np.where(u < ent_share + (1 - ent_share) * 0.85, 2, 3)))
+    utype = np.where((utype == 3) & (FIELD_CODES.index("biotech") != P["field"]) & (rng.random(n) < 0.6), 4, utype)
+    P["utype"] = utype
+    u = rng.random(n)
+    # selection: tender=0 bounty=1 directed=2 merit=3 application=4
+    P["sel"] = np.select(
+        [pc == "core_tech", pc == "innovation_carrier", pc == "chain_fusion"],
+        [np.where(u < 0.6, 0, 1), np.where(u < 0.3, 1, 4), np.where(u < 0.4, 2, np.where(u < 0.7, 3, 0))],
+        default=4,
+    )
+    u = rng.random(n)
+    P["support"] = np.where(u < 0.8, 0, np.where(u < 0.9, 1, 2))
+    u = rng.random(n)
+    stage = np.where(u < 0.7, 0, np.where(u < 0.9, 1, 2))
+    # archetypes whose signal needs money paid during the project are always ex ante
+    plain = np.isin(arch, [A["good"], A["fair"]])
+    P["stage"] = np.where(plain, stage, 0)
+
+    P["start"] = np.array([_d(f"{y}-03-01") for y in P["year"]], dtype=np.int64) + rng.integers(0, 245, n)
+    u = rng.random(n)
+    months = np.where(u < 0.15, rng.integers(18, 25, n), np.where(u < 0.65, rng.integers(24, 37, n), rng.integers(36, 49, n)))
+    P["end"] = P["start"] + np.round(months * 30.44).astype(np.int64) - 1
+
+    lo = np.array([FUNDING[p][0] for p in PLAN_CODES], dtype=float)[plan]
+    hi = np.array([FUNDING[p][1] for p in PLAN_CODES], dtype=float)[plan]
+    P["approved"] = np.round((lo + rng.random(n) * (hi - lo)) / 10) * 10
+    u = rng.random(n)
+    ratio = np.select(
+        [utype == 0, (utype == 1) | (utype == 2), utype == 3],
+        [1 + 2 * u, np.where(u < 0.5, 0.0, 0.1 + 0.4 * u), 0.2 + 0.3 * u],
+        default=0.3 + 0.7 * u,
+    )
+    P["self"] = np.round(P["approved"] * ratio / 10) * 10
+
+    # behaviour parameters from the archetype
+    tab = lambda i: np.array([a[i] for a in ARCH])  # noqa: E731
+    dl = np.array([a[1] for a in ARCH], dtype=float)
+    ex = np.array([a[2] for a in ARCH], dtype=float)
+    sf = np.array([a[3] for a in ARCH], dtype=float)
+    kp = np.array([a[4] for a in ARCH], dtype=float)
+    P["delay_mu"], P["delay_sd"] = dl[arch, 0], dl[arch, 1]
+    P["exec"] = ex[arch, 0] + rng.random(n) * (ex[arch, 1] - ex[arch, 0])
+    P["self_rate"] = sf[arch, 0] + rng.random(n) * (sf[arch, 1] - sf[arch, 0])
+    P["kpi_k"] = kp[arch, 0] + rng.random(n) * (kp[arch, 1] - kp[arch, 0])
+    P["exp_mu"] = tab(5).astype(float)[arch] + rng.normal(0, 1.5, n)
+    P["risk"] = tab(6)[arch]
+    P["rounding"] = np.array([{"ceil": 0, "round": 1, "floor": 2}[a[7]] for a in ARCH])[arch]
+    dur = P["end"] - P["start"]
+    P["stall"] = np.select(
+        [arch == A["stalled"], arch == A["declining"]],
+        [P["start"] + (0.12 * dur).astype(np.int64), np.full(n, _d("2019-03-01"))],
+        default=NONE_DAY,
+    )
+    P["veto_year"] = np.where(arch == A["fraud"], np.maximum(P["year"], 2018) + (rng.random(n) < 0.5), 0)
+    P["veto_year"] = np.where(P["veto_year"] > 2019, 2019, P["veto_year"])
+    P["reports"] = ~np.isin(arch, [A["silent"], A["no_data"]])
+    P["contract"] = arch != A["no_data"]
+    P["district"] = rng.random(n) < 0.3
+    # text parts
+    for key, size in (("tech", 6), ("prod", 6), ("carrier", 4), ("ca", len(COMPANY_A)), ("cb", len(COMPANY_B)), ("inst", 6), ("other", len(OTHERS)), ("sn", len(SURNAMES)), ("gn", len(GIVEN))):
+        P[key] = rng.integers(0, size, n)
+    P["has_manager"] = rng.random(n) < 0.9
+    return P
+
+
+def _project_texts(P: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Project name, undertaker and manager as object arrays (vectorised look-ups)."""
+    obj = lambda xs: np.asarray(xs, dtype=object)  # noqa: E731
+    f = P["field"]
+    techs = obj([t for fc in FIELD_CODES for t in TECHS[fc]])[f * 6 + P["tech"]]
+    prods = obj([t for fc in FIELD_CODES for t in PRODUCTS[fc]])[f * 6 + P["prod"]]
+    areas = obj([AREAS[fc] for fc in FIELD_CODES])[f]
+    plan = P["plan"]
+    pc = obj(PLAN_CODES)[plan]
+    name = np.select(
+        [pc == "core_tech", pc == "demonstration", pc == "industrialization", pc == "innovation_carrier", pc == "service_platform"],
+        [
+            techs + prods + "关键技术研发",
+            techs + prods + "应用示范",
+            techs + prods + "产业化",
+            "深圳市" + areas + obj(CARRIERS)[P["carrier"]],
+            "深圳市" + areas + "公共技术服务平台",
+        ],
+        default=areas + "“创新链+产业链”融合项目",
+    )
+    ut = P["utype"]
+    company = "深圳市" + obj(COMPANY_A)[P["ca"]] + obj(COMPANY_B)[P["cb"]] + np.where(P["ca"] % 3 == 0, "股份有限公司", "有限公司")
+    undertaker = np.select(
+        [ut == 0, ut == 1, ut == 2, ut == 3],
+        [company, obj(UNIVERSITIES)[P["inst"]], obj(INSTITUTES)[P["inst"]], obj(HOSPITALS)[P["inst"]]],
+        default=obj(OTHERS)[P["other"]],
+    )
+    manager = np.where(P["has_manager"], obj(SURNAMES)[P["sn"]] + obj(GIVEN)[P["gn"]], None)
+    return name, undertaker, manager
+
+
+# ================================================================ simulation (vectorised)
+def _quarter_of(days: np.ndarray) -> np.ndarray:
+    """Absolute quarter index year*4 + (q-1) of each day number."""
+    months = (days.astype("datetime64[D]")).astype("datetime64[M]").astype(np.int64)  # since 1970-01
+    return 1970 * 4 + months // 3
+
+
+def _quarter_end(qa: np.ndarray) -> np.ndarray:
+    months = (qa - 1970 * 4) * 3 + 3
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1
+
+
+def _within(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner index, 0-based position) for rows repeated `counts` times per owner."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    starts = np.cumsum(counts) - counts
+    return owner, np.arange(len(owner)) - starts[owner]
+
+
+def _dates(days: np.ndarray, valid: np.ndarray | None = None) -> pl.Series:
+    s = pl.Series(days.astype(np.int32)).cast(pl.Date)
+    if valid is not None:
+        s = pl.select(pl.when(pl.Series(valid)).then(s)).to_series()
+    return s
+
+
+def _periods(qa: np.ndarray) -> pl.Series:
+    labels = pl.Series([f"{y}Q{q}" for y in range(2015, 2031) for q in range(1, 5)])
+    return labels.gather((qa - 2015 * 4).astype(np.int64))
+
+
+def _tranches(P: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Disbursement tranche fractions and dates (n x 3) from the funding stage."""
+    n = len(P["start"])
+    frac = np.zeros((n, 3))
+    date = np.zeros((n, 3), dtype=np.int64)
+    for s, stage in enumerate(STAGE_CODES):
+        m = P["stage"] == s
+        for j, (fr, kind, days) in enumerate(TRANCHES[stage]):
+            frac[m, j] = fr
+            date[m, j] = (P["end"][m] if kind else P["start"][m]) + days
+    return frac, date
+
+
+def _simulate(rng: np.random.Generator, P: dict[str, np.ndarray], pid: pl.Series) -> dict[str, pl.DataFrame]:
+    """Every dataset's rows for the projects in P (canonical columns, typed values)."""
+    n = len(pid)
+    start, end, dur = P["start"], P["end"], P["end"] - P["start"]
+    name, undertaker, manager = _project_texts(P)
+    out: dict[str, pl.DataFrame] = {}
+    out["projects"] = pl.DataFrame(
+        {
+            "project_id": pid,
+            "project_name": pl.Series(name.tolist(), dtype=pl.String),
+            "field": pl.Series(FIELD_CODES).gather(P["field"]),
+            "plan": pl.Series(PLAN_CODES).gather(P["plan"]),
+            "department": pl.Series(DEPT_CODES).gather(P["dept"]),
+            "undertaker": pl.Series(undertaker.tolist(), dtype=pl.String),
+            "undertaker_type": pl.Series(UTYPE_CODES).gather(P["utype"]),
+            "selection_method": pl.Series(SEL_CODES).gather(P["sel"]),
+            "support_mode": pl.Series(SUPPORT_CODES).gather(P["support"]),
+            "funding_stage": pl.Series(STAGE_CODES).gather(P["stage"]),
+            "approval_year": pl.Series(P["year"].astype(np.int32)),
+            "start_date": _dates(start),
+            "end_date": _dates(end),
+            "approved_funding_wan": P["approved"],
+            "self_funding_wan": P["self"],
+            "project_manager": pl.Series(manager.tolist(), dtype=pl.String),
+        }
+    )
+
+    # ---- milestones: 4-6 per contract, evenly planned, the last on the end date
+    m = np.where(P["contract"], rng.integers(4, 7, n), 0)
+    o, k0 = _within(m)
+    k = k0 + 1
+    planned = start[o] + np.round(k / m[o] * dur[o]).astype(np.int64) - np.where(k == m[o], 1, 0)
+    pct = rng.random(n) < 0.4
+    weight = rng.integers(1, 4, len(o)) * np.where(pct[o], 10, 1)
+    completed = planned + np.round(rng.normal(P["delay_mu"][o], P["delay_sd"][o])).astype(np.int64)
+    completed = np.maximum(completed, start[o] + 15)
+    done = (completed <= np.minimum(SNAPSHOT, P["stall"][o])) & P["reports"][o]
+    text_idx = np.round(k0 / np.maximum(m[o] - 1, 1) * (len(MILESTONE_TEXT) - 1)).astype(np.int64)
+    out["milestones"] = pl.DataFrame(
+        {
+            "project_id": pid.gather(o),
+            "milestone_no": pl.Series(k.astype(np.int32)),
+            "description": pl.Series(MILESTONE_TEXT).gather(text_idx),
+            "planned_date": _dates(planned),
+            "weight": weight.astype(float),
+            "completed_date": _dates(completed, done),
+        }
+    )
+
+    # ---- disbursements: tranches by funding stage; 30 % get part of the first from the district
+    frac, tdate = _tranches(P)
+    rows = []
+    for j in range(3):
+        share = np.where(P["district"] & (j == 0), 0.65, 1.0)
+        keep = (frac[:, j] > 0) & (tdate[:, j] <= LAST_DAY)
+        idx = np.nonzero(keep)[0]
+        rows.append((idx, np.full(len(idx), j), tdate[idx, j], P["approved"][idx] * frac[idx, j] * share[idx], np.zeros(len(idx), int)))
+        if j == 0:
+            dk = keep & P["district"]
+            idx = np.nonzero(dk)[0]
+            rows.append((idx, np.full(len(idx), 3), tdate[idx, 0] + 21, P["approved"][idx] * frac[idx, 0] * 0.35, np.ones(len(idx), int)))
+    po = np.concatenate([r[0] for r in rows])
+    pj = np.concatenate([r[1] for r in rows])
+    pdate = np.concatenate([r[2] for r in rows])
+    pamt = np.round(np.concatenate([r[3] for r in rows]), 1)
+    psrc = np.concatenate([r[4] for r in rows])
+    order = np.lexsort((pj, pdate, po))
+    po, pj, pdate, pamt, psrc = po[order], pj[order], pdate[order], pamt[order], psrc[order]
+    out["disbursements"] = pl.DataFrame(
+        {
+            "payment_id": ("BK" + pl.Series(P["seq"][po]).cast(pl.String).str.zfill(7) + pl.Series(pj).cast(pl.String)),
+            "project_id": pid.gather(po),
+            "payment_date": _dates(pdate),
+            "amount_wan": pamt,
+            "kind": pl.Series(["disbursement"] * len(po), dtype=pl.String),
+            "source": pl.Series(["city", "district"]).gather(psrc),
+        }
+    )
+
+    # ---- progress reports: every quarter from the start quarter to min(end, 2019Q4); cumulative
+    qs = _quarter_of(start)
+    qn = np.where(P["reports"], np.minimum(_quarter_of(end), LAST_QA) - qs + 1, 0)
+    o, q0 = _within(qn)
+    qa = qs[o] + q0
+    qend = _quarter_end(qa)
+    t_eff = np.minimum(qend, P["stall"][o])
+    paid = np.zeros(len(o))
+    for j in range(3):
+        paid += P["approved"][o] * frac[o, j] * (tdate[o, j] <= t_eff)
+    fiscal = np.round(P["exec"][o] * paid, 2)
+    f = np.clip((t_eff - start[o]) / dur[o], 0, 1)
+    self_arr = np.round(np.minimum(P["self"][o] * f * P["self_rate"][o], P["self"][o]), 2)
+    total = np.round(fiscal + 0.9 * self_arr, 2)
+    risk = np.minimum(P["risk"][o] + (rng.random(len(o)) < 0.1), 2)
+    out["progress_reports"] = pl.DataFrame(
+        {
+            "project_id": pid.gather(o),
+            "period": _periods(qa),
+            "submitted_date": _dates(qend + rng.integers(5, 26, len(o))),
+            "fiscal_spent_wan": fiscal,
+            "self_arrived_wan": self_arr,
+            "total_spent_wan": total,
+            "risk_level": pl.Series(RISK_CODES).gather(risk),
+            "summary": pl.Series(REPORT_TEXT).gather(rng.integers(0, len(REPORT_TEXT), len(o))),
+        }
+    )
+
+    # ---- KPI targets: 3-5 output and 1-3 outcome indicators per contract
+    parts = []
+    for pool, lo, hi in ((OUTPUT_IND, 3, 6), (OUTCOME_IND, 1, 4)):
+        cnt = np.where(P["contract"], rng.integers(lo, hi, n), 0)
+        pos = np.argsort(np.argsort(rng.random((n, len(pool))), axis=1), axis=1)
+        tp, ti = np.nonzero(pos < cnt[:, None])
+        parts.append((tp, np.array([IND_CODES.index(x) for x in pool])[ti]))
+    tp = np.concatenate([p[0] for p in parts])
+    ti = np.concatenate([p[1] for p in parts])
+    order = np.lexsort((ti, tp))
+    tp, ti = tp[order], ti[order]
+    lo = np.array([KPI_RANGE[i][0] for i in IND_CODES])[ti]
+    hi = np.array([KPI_RANGE[i][1] for i in IND_CODES])[ti]
+    money = np.isin(ti, [IND_CODES.index(i) for i in MONEY_IND])
+    tval = lo + np.floor(rng.random(len(tp)) * (hi - lo + 1))
+    tval = np.where(money, np.round(tval / 10) * 10, tval).astype(float)
+    u = rng.random(len(tp))
+    due = np.where(u < 0.9, end[tp], start[tp] + dur[tp] // 2)
+    due_given = u >= 0.75
+    out["kpi_targets"] = pl.DataFrame(
+        {
+            "project_id": pid.gather(tp),
+            "indicator": pl.Series(IND_CODES).gather(ti),
+            "target_value": tval,
+            "due_date": _dates(due, due_given),
+        }
+    )
+
+    # ---- KPI actuals: cumulative, every reported quarter, for each target
+    kfac = P["kpi_k"][tp] * (0.92 + 0.16 * rng.random(len(tp)))
+    ao, a0 = _within(qn[tp])  # ao indexes target rows
+    ap = tp[ao]
+    aqa = qs[ap] + a0
+    at = np.minimum(_quarter_end(aqa), P["stall"][ap])
+    fi = np.clip((at - start[ap]) / np.maximum(due[ao] - start[ap], 1), 0, 1)
+    x = tval[ao] * fi * kfac[ao]
+    rnd = P["rounding"][ap]
+    cnt_val = np.where(rnd == 0, np.ceil(x - 1e-9), np.where(rnd == 1, np.round(x), np.floor(x)))
+    val = np.where(money[ao], np.round(x, 1), cnt_val)
+    out["kpi_actuals"] = pl.DataFrame(
+        {
+            "project_id": pid.gather(ap),
+            "period": _periods(aqa),
+            "indicator": pl.Series(IND_CODES).gather(ti[ao]),
+            "value": np.maximum(val, 0.0),
+        }
+    )
+
+    # ---- expert reviews: 3-7 experts per review year the project is under review
+    rev = np.stack([(start <= _d(f"{y}-12-31")) & (end >= _d(f"{y}-01-01")) for y in REVIEW_YEARS], axis=1)
+    ecnt = np.where(rev, rng.integers(3, 8, (n, len(REVIEW_YEARS))), 0).ravel()
+    eo, e0 = _within(ecnt)  # eo = project*3 + year index
+    ep, ey = eo // len(REVIEW_YEARS), np.array(REVIEW_YEARS)[eo % len(REVIEW_YEARS)]
+    mu = P["exp_mu"][ep] - np.where((P["arch"][ep] == A["declining"]) & (ey == 2019), 18, 0)
+    score = np.clip(np.round(rng.normal(mu, 4.0)), 0, 100)
+    veto = (P["veto_year"][ep] == ey) & (e0 == 0)
+    score = np.where(veto, 45.0, score)
+    base = rng.integers(0, 997, len(eo) // 1 if len(eo) else 0)
+    base = np.repeat(rng.integers(0, 997, len(ecnt)), ecnt)
+    eid = (base + e0 * 37) % 997 + 1
+    comment = pl.Series(COMMENTS).gather(rng.integers(0, len(COMMENTS), len(eo)))
+    comment = pl.select(pl.when(pl.Series(veto)).then(pl.lit("发现弄虚作假，一票否决")).otherwise(comment)).to_series()
+    out["expert_reviews"] = pl.DataFrame(
+        {
+            "project_id": pid.gather(ep),
+            "review_year": pl.Series(ey.astype(np.int32)),
+            "expert_id": "E" + pl.Series(eid).cast(pl.String).str.zfill(4),
+            "score": score,
+            "veto": pl.Series(veto),
+            "comment": comment,
+        }
+    )
+    return out
+
+
+def _archetype_decisions(rng: np.random.Generator, P: dict[str, np.ndarray], pid: pl.Series) -> pl.DataFrame:
+    """Clean mode: recorded decisions for 2017 and 2018 for about half the reviewed projects,
+    the recommendation each archetype is built to earn."""
+    per_arch = {
+        "excellent": "rolling_support", "good": "rolling_support", "fair": "rectify", "poor": "terminate",
+        "stalled": "rectify", "overspend": "suspend_funding", "fraud": "rectify", "silent": "terminate",
+        "no_data": "rectify", "low_execution": "rectify", "self_funds_gap": "rectify", "declining": "rolling_support",
+    }
+    dec = np.array([per_arch[a] for a in ARCH_NAMES], dtype=object)[P["arch"]]
+    frames = []
+    for y in (2017, 2018):
+        a_day = _d(f"{y}-12-31")
+        reviewed = (P["start"] <= a_day) & (P["end"] >= _d(f"{y}-01-01"))
+        pick = np.nonzero(reviewed & (rng.random(len(pid)) < 0.5))[0]
+        d = np.where(P["end"][pick] <= a_day, "acceptance_review", dec[pick])
+        d = np.where(P["veto_year"][pick] == y, "terminate", d)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "project_id": pid.gather(pick),
+                    "review_year": pl.Series(np.full(len(pick), y, dtype=np.int32)),
+                    "decision": pl.Series(d.tolist(), dtype=pl.String),
+                    "decided_date": _dates(np.full(len(pick), _d(f"{y + 1}-03-10")) + rng.integers(0, 30, len(pick))),
+                }
+            )
+        )
+    return pl.concat(frames)

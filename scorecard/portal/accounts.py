@@ -1,0 +1,200 @@
+"""Portal accounts: a YAML file of users with argon2 password hashes, a role and optional years.
+
+```yaml
+users:
+  pingjia:
+    role: evaluator            # evaluator: downloads; analyst: downloads + dashboards
+    password_hash: $argon2id$v=19$m=65536,t=3,p=4$...
+    years: [2019, 2018]        # optional; absent = every year
+```
+
+The file is rewritten atomically (temp file + rename, mode 0600). The portal re-reads it when
+its stat changes, so `scorecard user add/remove` takes effect without a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["evaluator", "analyst"]
+ROLES: tuple[str, ...] = ("evaluator", "analyst")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MIN_PASSWORD = 10
+
+_hasher = PasswordHasher()
+# verified against for unknown user names, so a miss costs the same time as a wrong password
+_DUMMY_HASH = _hasher.hash("scorecard-portal-dummy-password")
+
+
+class AccountError(ValueError):
+    pass
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    password_hash: str = Field(min_length=20)
+    years: list[int] | None = None
+
+    @field_validator("password_hash")
+    @classmethod
+    def _argon2(cls, value: str) -> str:
+        if not value.startswith("$argon2"):
+            raise ValueError("password_hash must be an argon2 hash")
+        return value
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return None
+        if any(not 1900 <= y <= 2999 for y in value):
+            raise ValueError("years must be four-digit years")
+        return sorted(set(value), reverse=True)
+
+    def may_see_year(self, year: int) -> bool:
+        return self.years is None or year in self.years
+
+    @property
+    def may_open_dashboards(self) -> bool:
+        return self.role == "analyst"
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the password changes: sessions carry it and end with a new password."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+
+class AccountsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    users: dict[str, Account] = Field(default_factory=dict)
+
+    @field_validator("users")
+    @classmethod
+    def _names(cls, value: dict[str, Account]) -> dict[str, Account]:
+        for name in value:
+            if not NAME_RE.match(name):
+                raise ValueError(f"bad account name {name!r}")
+        return value
+
+
+def validate_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise AccountError("account names: 1-64 of A-Z a-z 0-9 . _ @ -, starting with a letter or digit")
+    return name
+
+
+def parse_years(text: str | None) -> list[int] | None:
+    """'2019,2018' -> [2019, 2018]; None or '' -> None (every year)."""
+    if not text:
+        return None
+    try:
+        years = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise AccountError(f"--years must be comma-separated years, got {text!r}") from None
+    if not years or any(not 1900 <= y <= 2999 for y in years):
+        raise AccountError(f"--years must be four-digit years, got {text!r}")
+    return sorted(set(years), reverse=True)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"passwords need at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def load_accounts(path: Path) -> AccountsFile:
+    path = Path(path)
+    if not path.exists():
+        return AccountsFile()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return AccountsFile.model_validate(data)
+
+
+def save_accounts(path: Path, accounts: AccountsFile) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"users": {n: a.model_dump(exclude_none=True) for n, a in sorted(accounts.users.items())}}
+    text = "# Scorecard portal accounts; manage with `scorecard user add/list/remove`.\n"
+    text += yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    fd, tmp = tempfile.mkstemp(prefix=".users-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def add_user(path: Path, name: str, password: str, role: str, years: list[int] | None = None,
+             replace: bool = False) -> Account:
+    validate_name(name)
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    accounts = load_accounts(path)
+    if name in accounts.users and not replace:
+        raise AccountError(f"account {name!r} exists (use --replace to reset it)")
+    account = Account(role=role, password_hash=hash_password(password), years=years)
+    accounts.users[name] = account
+    save_accounts(path, accounts)
+    return account
+
+
+def remove_user(path: Path, name: str) -> None:
+    accounts = load_accounts(path)
+    if name not in accounts.users:
+        raise AccountError(f"no account {name!r}")
+    del accounts.users[name]
+    save_accounts(path, accounts)
+
+
+class AccountStore:
+    """Reads the accounts file, re-reading it when its stat changes; verifies passwords."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._accounts = AccountsFile()
+
+    def _current(self) -> AccountsFile:
+        try:
+            st = os.stat(self.path)
+            key: tuple | None = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        except FileNotFoundError:
+            key = None
+        with self._lock:
+            if key != self._key:
+                self._accounts = load_accounts(self.path) if key else AccountsFile()
+                self._key = key
+            return self._accounts
+
+    def get(self, name: str) -> Account | None:
+        return self._current().users.get(name)
+
+    def authenticate(self, name: str, password: str) -> Account | None:
+        """The account when the password matches, else None (same cost for unknown names)."""
+        account = self.get(name) if NAME_RE.match(name or "") else None
+        try:
+            _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        return account

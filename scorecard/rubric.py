@@ -1,0 +1,237 @@
+"""The rubric as data (SCORING.md; ARCHITECTURE.md principle 4).
+
+A rubric is a YAML file (``rubrics/rubric-v1.yaml`` is the default). ``load_rubric`` reads it,
+checks it with pydantic models and returns a :class:`Rubric` that knows
+
+* its ``version`` and the ``sha256`` of the file bytes (recorded in every score row),
+* ``params()``: the flat dict of SQL parameters the review SQL binds (``$w_spi``, ``$band_a`` ...),
+* its leaves with Chinese/English names and formula text, for the report's method chapter.
+
+The structure is fixed because the SQL computes the measured values (seven known leaves under four
+first-level indicators, six flags, five recommendations in a fixed order); the numbers — points,
+thresholds, grade bands — are free. Anything wrong raises :class:`RubricError` naming the file and
+the offending key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scorecard import codes
+from scorecard.settings import DEFAULT_RUBRIC
+
+# leaf code -> the first-level indicator it belongs to (the SQL groups points this way, §3).
+LEAF_INDICATOR: dict[str, str] = {
+    "spi": "process",
+    "on_time": "process",
+    "fund_execution": "process",
+    "self_funding": "process",
+    "output": "output",
+    "outcome": "outcome",
+    "expert": "expert",
+}
+INDICATOR_CODES = ("process", "output", "outcome", "expert")
+GRADE_BAND_ORDER = ("A", "B", "C")
+# The order in which sql/review/80_recommendation.sql tests the rules (§6).
+RECOMMENDATION_ORDER = tuple(codes.RECOMMENDATIONS)
+
+
+class RubricError(ValueError):
+    """A rubric file that cannot be used; the message names the file and the key."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Leaf(_Model):
+    code: str
+    zh: str
+    en: str
+    points: float = Field(ge=0)
+    formula_zh: str = ""
+    formula_en: str = ""
+
+
+class Indicator(_Model):
+    code: str
+    zh: str
+    en: str
+    points: float | None = None  # optional; when given it must equal the sum of its leaves
+    leaves: list[Leaf] = Field(min_length=1)
+
+    @property
+    def total_points(self) -> float:
+        return sum(leaf.points for leaf in self.leaves)
+
+
+class Thresholds(_Model):
+    exec_target: float = Field(gt=0)
+    grace_days: int = Field(ge=0)
+    min_coverage: float = Field(ge=0, le=1)
+    trim_min_experts: int = Field(ge=3)
+    stall_overdue_days: int = Field(ge=0)
+    stall_window_days: int = Field(ge=1)
+    low_exec_rate: float = Field(ge=0)
+    low_exec_days: int = Field(ge=0)
+    self_gap_rate: float = Field(ge=0)
+    overspend_tolerance: float = Field(ge=0)
+    problem_min_flags: int = Field(ge=1)
+
+
+class GradeBand(_Model):
+    grade: str
+    min: float = Field(gt=0, le=100)
+
+
+class Documented(_Model):
+    code: str
+    zh: str
+    en: str
+
+
+class RubricFile(_Model):
+    version: str = Field(min_length=1)
+    title_zh: str = ""
+    title_en: str = ""
+    basis: str = ""
+    indicators: list[Indicator]
+    thresholds: Thresholds
+    grade_bands: list[GradeBand]
+    flags: list[Documented] = Field(default_factory=list)
+    recommendations: list[Documented] = Field(default_factory=list)
+
+
+class Rubric:
+    """A validated rubric: the file's model plus its path, version and SHA-256."""
+
+    def __init__(self, model: RubricFile, path: Path, sha256: str) -> None:
+        self.model = model
+        self.path = path
+        self.sha256 = sha256
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return self.model.indicators
+
+    @property
+    def leaves(self) -> list[Leaf]:
+        return [leaf for ind in self.model.indicators for leaf in ind.leaves]
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.model.thresholds
+
+    @property
+    def grade_bands(self) -> dict[str, float]:
+        return {band.grade: band.min for band in self.model.grade_bands}
+
+    def params(self) -> dict[str, Any]:
+        """The SQL parameters of sql/review/ (``$w_<leaf>``, thresholds, ``$band_a/b/c``, version)."""
+        out: dict[str, Any] = {f"w_{leaf.code}": float(leaf.points) for leaf in self.leaves}
+        out.update(self.model.thresholds.model_dump())
+        out.update({f"band_{grade.lower()}": float(minimum) for grade, minimum in self.grade_bands.items()})
+        out["rubric_version"] = self.version
+        out["rubric_sha256"] = self.sha256
+        return out
+
+    def __repr__(self) -> str:
+        return f"Rubric(version={self.version!r}, path={str(self.path)!r}, sha256={self.sha256[:12]}…)"
+
+
+def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
+    """Read and check a rubric YAML file; raise :class:`RubricError` if it cannot be used."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RubricError(f"{path}: cannot read the rubric file ({exc.strerror or exc})") from exc
+    try:
+        raw = yaml.safe_load(data.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RubricError(f"{path}: not a readable YAML file ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise RubricError(f"{path}: a rubric is a YAML mapping with version, indicators, thresholds, grade_bands")
+    if isinstance(raw.get("version"), (int, float)):
+        raw["version"] = str(raw["version"])
+    try:
+        model = RubricFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise RubricError(f"{path}: {problems}") from exc
+    _check(model, path)
+    return Rubric(model, path.resolve(), hashlib.sha256(data).hexdigest())
+
+
+def _check(model: RubricFile, path: Path) -> None:
+    """The rules pydantic's field types cannot express (SCORING.md §3, §4, §5, §6)."""
+    seen: set[str] = set()
+    for i, ind in enumerate(model.indicators):
+        where = f"indicators[{i}]"
+        if ind.code not in INDICATOR_CODES:
+            raise RubricError(
+                f"{path}: {where}.code: unknown first-level indicator {ind.code!r} "
+                f"(known: {', '.join(INDICATOR_CODES)})"
+            )
+        for j, leaf in enumerate(ind.leaves):
+            key = f"{where}.leaves[{j}].code"
+            if leaf.code not in LEAF_INDICATOR:
+                raise RubricError(
+                    f"{path}: {key}: unknown leaf {leaf.code!r} (known: {', '.join(LEAF_INDICATOR)})"
+                )
+            if leaf.code in seen:
+                raise RubricError(f"{path}: {key}: leaf {leaf.code!r} appears twice")
+            if LEAF_INDICATOR[leaf.code] != ind.code:
+                raise RubricError(
+                    f"{path}: {key}: leaf {leaf.code!r} belongs under indicator "
+                    f"{LEAF_INDICATOR[leaf.code]!r}, not {ind.code!r}"
+                )
+            seen.add(leaf.code)
+        if ind.points is not None and not math.isclose(ind.points, ind.total_points, abs_tol=1e-9):
+            raise RubricError(
+                f"{path}: {where}.points: {ind.code} says {ind.points:g} but its leaves add up to "
+                f"{ind.total_points:g}"
+            )
+    missing = [code for code in LEAF_INDICATOR if code not in seen]
+    if missing:
+        raise RubricError(f"{path}: indicators: missing leaf {', '.join(missing)} (give it 0 points to switch it off)")
+    total = sum(ind.total_points for ind in model.indicators)
+    if not math.isclose(total, 100.0, abs_tol=1e-9):
+        raise RubricError(f"{path}: indicators: leaf points add up to {total:g}, not 100")
+
+    grades = [band.grade for band in model.grade_bands]
+    if grades != list(GRADE_BAND_ORDER):
+        raise RubricError(
+            f"{path}: grade_bands: expected bands {', '.join(GRADE_BAND_ORDER)} in that order, got "
+            f"{', '.join(grades) or 'none'}"
+        )
+    mins = [band.min for band in model.grade_bands]
+    for k in range(1, len(mins)):
+        if not mins[k] < mins[k - 1]:
+            raise RubricError(
+                f"{path}: grade_bands[{k}].min: bands out of order — {grades[k]} starts at {mins[k]:g}, "
+                f"which is not below {grades[k - 1]} at {mins[k - 1]:g}"
+            )
+
+    flag_codes = [flag.code for flag in model.flags]
+    unknown = [c for c in flag_codes if c not in codes.FLAGS]
+    if unknown:
+        raise RubricError(f"{path}: flags: unknown flag {', '.join(unknown)} (known: {', '.join(codes.FLAGS)})")
+    rec_codes = [rec.code for rec in model.recommendations]
+    if rec_codes and rec_codes != list(RECOMMENDATION_ORDER):
+        raise RubricError(
+            f"{path}: recommendations: the rules are tested in the fixed order "
+            f"{', '.join(RECOMMENDATION_ORDER)} (sql/review/80_recommendation.sql); got {', '.join(rec_codes)}"
+        )

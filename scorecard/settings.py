@@ -1,0 +1,46 @@
+"""Settings in one place (ARCHITECTURE.md principle 6).
+
+Every location the platform uses comes from a ``SCORECARD_*`` environment variable with a default
+relative to the project root. The Dagster resources and the CLI both read them from here, so the UI
+and ``scorecard run`` always agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SQL_DIR = PROJECT_ROOT / "sql"
+DEFAULT_RUBRIC = PROJECT_ROOT / "rubrics" / "rubric-v1.yaml"
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    warehouse: Path
+    reports_dir: Path
+    rubric: Path
+    report_lang: str
+    duckdb_threads: int | None
+    duckdb_memory_limit: str | None
+
+
+def get_settings() -> Settings:
+    """Read the environment now (not at import), so tests and the CLI can change it."""
+    threads = os.environ.get("SCORECARD_DUCKDB_THREADS")
+    return Settings(
+        raw_dir=_path("SCORECARD_RAW_DIR", PROJECT_ROOT / "data" / "raw"),
+        warehouse=_path("SCORECARD_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse" / "scorecard.duckdb"),
+        reports_dir=_path("SCORECARD_REPORTS_DIR", PROJECT_ROOT / "data" / "reports"),
+        rubric=_path("SCORECARD_RUBRIC", DEFAULT_RUBRIC),
+        report_lang=os.environ.get("SCORECARD_REPORT_LANG", "zh+en"),
+        duckdb_threads=int(threads) if threads else None,
+        duckdb_memory_limit=os.environ.get("SCORECARD_DUCKDB_MEMORY_LIMIT") or None,
+    )

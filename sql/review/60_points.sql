@@ -1,0 +1,72 @@
+-- Step 3 — points (SCORING.md §3, §9). Leaf points come from the rubric ($w_<leaf>).
+-- A leaf whose measured value is NULL is not applicable: it earns nothing and its points leave the
+-- denominator. coverage = applicable points / 100 (the rubric's points add up to 100).
+-- total_score = 100 × Σ earned / Σ applicable, rounded to 2 decimals half away from zero.
+CREATE OR REPLACE TEMP TABLE review_points AS
+WITH measured AS (
+    SELECT
+        s.*,
+        m.spi,
+        m.on_time_rate,
+        f.fund_execution_rate,
+        f.self_funding_arrival_rate,
+        k.output_achievement,
+        k.outcome_achievement,
+        e.expert_score,
+        coalesce(e.veto, false) AS veto
+    FROM review_scope AS s
+    LEFT JOIN review_milestones AS m USING (project_id)
+    LEFT JOIN review_funds AS f USING (project_id)
+    LEFT JOIN review_kpi AS k USING (project_id)
+    LEFT JOIN review_experts AS e USING (project_id)
+),
+earned AS (
+    -- points earned per leaf; NULL = not applicable (caps apply only here, §9)
+    SELECT
+        *,
+        $w_spi * least(spi, 1.0) AS pts_spi,
+        $w_on_time * on_time_rate AS pts_on_time,
+        $w_fund_execution * least(fund_execution_rate / $exec_target, 1.0) AS pts_fund_execution,
+        $w_self_funding * least(self_funding_arrival_rate, 1.0) AS pts_self_funding,
+        $w_output * output_achievement AS pts_output,
+        $w_outcome * outcome_achievement AS pts_outcome,
+        $w_expert * expert_score / 100.0 AS pts_expert
+    FROM measured
+),
+summed AS (
+    SELECT
+        *,
+        -- Σ applicable points (the denominator)
+        (CASE WHEN pts_spi IS NOT NULL THEN $w_spi ELSE 0 END
+            + CASE WHEN pts_on_time IS NOT NULL THEN $w_on_time ELSE 0 END
+            + CASE WHEN pts_fund_execution IS NOT NULL THEN $w_fund_execution ELSE 0 END
+            + CASE WHEN pts_self_funding IS NOT NULL THEN $w_self_funding ELSE 0 END
+            + CASE WHEN pts_output IS NOT NULL THEN $w_output ELSE 0 END
+            + CASE WHEN pts_outcome IS NOT NULL THEN $w_outcome ELSE 0 END
+            + CASE WHEN pts_expert IS NOT NULL THEN $w_expert ELSE 0 END) AS applicable_points,
+        -- points per first-level indicator; NULL when none of its leaves applies
+        CASE
+            WHEN coalesce(pts_spi, pts_on_time, pts_fund_execution, pts_self_funding) IS NOT NULL
+            THEN coalesce(pts_spi, 0) + coalesce(pts_on_time, 0)
+                + coalesce(pts_fund_execution, 0) + coalesce(pts_self_funding, 0)
+        END AS score_process,
+        pts_output AS score_output,
+        pts_outcome AS score_outcome,
+        pts_expert AS score_expert
+    FROM earned
+)
+SELECT
+    *,
+    coalesce(score_process, 0) + coalesce(score_output, 0) + coalesce(score_outcome, 0)
+        + coalesce(score_expert, 0) AS earned_points,
+    applicable_points / 100.0 AS coverage,
+    -- Rounding half away from zero (§9: 89.995 → 90.00). A DOUBLE cannot hold 89.995 exactly
+    -- (it is 89.99499999…), so the raw score goes through DECIMAL(18,9) first, which absorbs
+    -- floating noise below 1e-9, and DECIMAL rounding is half away from zero.
+    CASE
+        WHEN applicable_points > 0
+        THEN CAST(round(CAST(100.0 * (coalesce(score_process, 0) + coalesce(score_output, 0)
+            + coalesce(score_outcome, 0) + coalesce(score_expert, 0)) / applicable_points
+            AS DECIMAL(18, 9)), 2) AS DOUBLE)
+    END AS total_score
+FROM summed;

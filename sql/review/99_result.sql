@@ -1,0 +1,41 @@
+-- Step 8 — assemble the project_review rows of year Y (DATA.md "Output contract"); scorecard/review.py
+-- inserts them by name into <schema>.project_review in one transaction with the reasons.
+CREATE OR REPLACE TEMP TABLE review_result AS
+SELECT
+    r.project_id,
+    r.review_year,
+    r.as_of_date,
+    r.status,
+    r.elapsed_fraction,
+    r.spi,
+    r.on_time_rate,
+    r.fund_execution_rate,
+    r.self_funding_arrival_rate,
+    r.output_achievement,
+    r.outcome_achievement,
+    r.expert_score,
+    r.score_process,
+    r.score_output,
+    r.score_outcome,
+    r.score_expert,
+    r.coverage,
+    r.total_score,
+    r.grade,
+    r.flags,
+    r.recommendation,
+    r.clawback_wan,
+    v.bac,
+    v.pv,
+    v.ev,
+    v.ac,
+    v.cpi,
+    v.eac,
+    v.tcpi,
+    v.es_days,
+    v.spi_t,
+    r.prev_grade,
+    r.prev_recommendation,
+    CAST($rubric_version AS VARCHAR) AS rubric_version,
+    CAST($rubric_sha256 AS VARCHAR) AS rubric_sha256
+FROM review_recommended AS r
+JOIN review_ev AS v USING (project_id);

@@ -1,0 +1,19 @@
+-- fact_disbursement: payments (拨款记录). `signed_amount_wan` is + for a disbursement and − for a
+-- recovery, so net disbursed D = Σ signed_amount_wan (DATA.md; SCORING.md §2).
+CREATE OR REPLACE TABLE fact_disbursement AS
+SELECT
+    d.payment_id,
+    d.project_id,
+    d.payment_date,
+    d.amount_wan,
+    d.kind,
+    d.source,
+    CASE d.kind WHEN 'recovery' THEN -d.amount_wan ELSE d.amount_wan END AS signed_amount_wan,
+    year(d.payment_date) AS payment_year,
+    d._source_file,
+    d._source_row,
+    d._file_sha256,
+    d._loaded_at
+FROM raw.disbursements AS d
+JOIN dim_project AS p USING (project_id)
+ORDER BY d.project_id, d.payment_date, d.payment_id;

@@ -1,0 +1,18 @@
+-- fact_milestone: contract milestones (合同节点). `weight_share` is the milestone's weight
+-- normalised within its project (SCORING.md §2: w_k = weight_k / Σ weight).
+CREATE OR REPLACE TABLE fact_milestone AS
+SELECT
+    m.project_id,
+    m.milestone_no,
+    m.description,
+    m.planned_date,
+    m.weight,
+    m.weight / sum(m.weight) OVER (PARTITION BY m.project_id) AS weight_share,
+    m.completed_date,
+    m._source_file,
+    m._source_row,
+    m._file_sha256,
+    m._loaded_at
+FROM raw.milestones AS m
+JOIN dim_project AS p USING (project_id)
+ORDER BY m.project_id, m.milestone_no;

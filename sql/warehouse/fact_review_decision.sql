@@ -1,0 +1,15 @@
+-- fact_review_decision: what the departments actually decided (考核决定), per project and year.
+-- Acts on later years only (SCORING.md §9).
+CREATE OR REPLACE TABLE fact_review_decision AS
+SELECT
+    d.project_id,
+    d.review_year,
+    d.decision,
+    d.decided_date,
+    d._source_file,
+    d._source_row,
+    d._file_sha256,
+    d._loaded_at
+FROM raw.review_decisions AS d
+JOIN dim_project AS p USING (project_id)
+ORDER BY d.project_id, d.review_year;
