@@ -12,13 +12,14 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
 from assets.raw import raw_assets  # noqa: E402
+from assets.report import report_assets  # noqa: E402
 from assets.review import review_assets  # noqa: E402
 from assets.warehouse import star_schema  # noqa: E402
 from pipelines.jobs import jobs  # noqa: E402
 from pipelines.logging import progress_logger  # noqa: E402
 from pipelines.resources import default_resources  # noqa: E402
 
-all_assets = [*raw_assets, star_schema, *review_assets]
+all_assets = [*raw_assets, star_schema, *review_assets, *report_assets]
 
 defs = dg.Definitions(
     assets=all_assets,

@@ -110,6 +110,17 @@ def generate_sample(projects: int, seed: int, out_dir: Path, fmt: str, messy: bo
         click.echo(f"  {name:<18} {rows}")
 
 
+@cli.command()
+def docs() -> None:
+    """Rewrite docs/datasets.md from the dataset contracts."""
+    from scorecard.docs import datasets_markdown
+    from scorecard.settings import PROJECT_ROOT
+
+    target = PROJECT_ROOT / "docs" / "datasets.md"
+    target.write_text(datasets_markdown(), encoding="utf-8")
+    click.echo(f"wrote {target}")
+
+
 def _mount_optional_commands() -> None:
     """Commands from other parts of the platform (portal) join the same CLI."""
     try:

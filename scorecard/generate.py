@@ -71,6 +71,7 @@ BUNDLE_PLAN_COUNTS = {
 # Net disbursement per calendar year the bundle is scaled to (near, not exactly, 200,000 万元).
 BUNDLE_BUDGET = {2017: 193_600.0, 2018: 204_800.0, 2019: 198_900.0}
 
+NT = 4  # disbursement tranches per project (district share of the first one is a 5th payment)
 EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -93,15 +94,15 @@ LAST_QA = 2019 * 4 + 3  # absolute quarter index of 2019Q4
 ARCH = [
     # name          delay      exec         self        kpi          exp  risk rounding
     ("excellent", (-10, 8), (0.86, 0.97), (1.0, 1.2), (1.10, 1.30), 93, 0, "ceil"),
-    ("good", (8, 10), (0.72, 0.92), (0.85, 1.05), (0.82, 0.95), 84, 0, "ceil"),
-    ("fair", (45, 30), (0.50, 0.75), (0.60, 0.85), (0.50, 0.72), 72, 1, "round"),
+    ("good", (20, 15), (0.70, 0.90), (0.85, 1.05), (0.72, 0.86), 82, 0, "ceil"),
+    ("fair", (50, 30), (0.50, 0.75), (0.60, 0.85), (0.50, 0.70), 72, 1, "ceil"),
     ("poor", (150, 60), (0.35, 0.55), (0.50, 0.70), (0.15, 0.40), 56, 2, "floor"),
-    ("stalled", (10, 10), (0.40, 0.60), (0.55, 0.75), (0.40, 0.60), 63, 2, "floor"),
+    ("stalled", (10, 10), (0.50, 0.70), (0.70, 0.90), (0.75, 0.90), 70, 1, "ceil"),
     ("overspend", (10, 10), (1.12, 1.30), (0.85, 1.05), (0.85, 1.00), 82, 1, "ceil"),
     ("fraud", (0, 8), (0.80, 0.95), (0.95, 1.10), (1.00, 1.20), 80, 0, "ceil"),
     ("silent", (0, 10), (0.50, 0.70), (0.60, 0.80), (0.50, 0.70), 60, 1, "round"),
     ("no_data", (0, 10), (0.50, 0.70), (0.60, 0.80), (0.50, 0.70), 70, 1, "round"),
-    ("low_execution", (20, 15), (0.08, 0.22), (0.75, 0.95), (0.70, 0.85), 75, 1, "round"),
+    ("low_execution", (20, 15), (0.08, 0.22), (0.75, 0.95), (0.75, 0.90), 76, 1, "ceil"),
     ("self_funds_gap", (15, 12), (0.72, 0.90), (0.15, 0.35), (0.80, 0.95), 80, 1, "ceil"),
     ("declining", (8, 8), (0.75, 0.90), (0.85, 1.00), (0.85, 0.95), 84, 0, "ceil"),
 ]
@@ -194,9 +195,9 @@ FUNDING = {
 # disbursement tranches per funding stage: (fraction, offset kind, days)
 # offset kind 0 = after start, 1 = after end
 TRANCHES = {
-    "ex_ante": [(0.5, 0, 40), (0.3, 0, 380), (0.2, 1, 60)],
-    "in_process": [(0.3, 0, 100), (0.4, 0, 460), (0.3, 0, 830)],
-    "ex_post": [(1.0, 1, 90), (0.0, 1, 90), (0.0, 1, 90)],
+    "ex_ante": [(0.4, 0, 40), (0.3, 0, 380), (0.2, 0, 745), (0.1, 1, 60)],
+    "in_process": [(0.25, 0, 100), (0.25, 0, 460), (0.25, 0, 830), (0.25, 1, 60)],
+    "ex_post": [(1.0, 1, 90), (0.0, 1, 90), (0.0, 1, 90), (0.0, 1, 90)],
 }
 
 
@@ -285,7 +286,7 @@ def _sample_projects(
     dur = P["end"] - P["start"]
     P["stall"] = np.select(
         [arch == A["stalled"], arch == A["declining"]],
-        [P["start"] + (0.12 * dur).astype(np.int64), np.full(n, _d("2019-03-01"))],
+        [P["start"] + (0.2 * dur).astype(np.int64), np.full(n, _d("2019-03-01"))],
         default=NONE_DAY,
     )
     P["veto_year"] = np.where(arch == A["fraud"], np.maximum(P["year"], 2018) + (rng.random(n) < 0.5), 0)
@@ -363,10 +364,10 @@ def _periods(qa: np.ndarray) -> pl.Series:
 
 
 def _tranches(P: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Disbursement tranche fractions and dates (n x 3) from the funding stage."""
+    """Disbursement tranche fractions and dates (n x NT) from the funding stage."""
     n = len(P["start"])
-    frac = np.zeros((n, 3))
-    date = np.zeros((n, 3), dtype=np.int64)
+    frac = np.zeros((n, NT))
+    date = np.zeros((n, NT), dtype=np.int64)
     for s, stage in enumerate(STAGE_CODES):
         m = P["stage"] == s
         for j, (fr, kind, days) in enumerate(TRANCHES[stage]):
@@ -427,15 +428,15 @@ def _simulate(rng: np.random.Generator, P: dict[str, np.ndarray], pid: pl.Series
     # ---- disbursements: tranches by funding stage; 30 % get part of the first from the district
     frac, tdate = _tranches(P)
     rows = []
-    for j in range(3):
+    for j in range(NT):
         share = np.where(P["district"] & (j == 0), 0.65, 1.0)
         keep = (frac[:, j] > 0) & (tdate[:, j] <= LAST_DAY)
         idx = np.nonzero(keep)[0]
         rows.append((idx, np.full(len(idx), j), tdate[idx, j], P["approved"][idx] * frac[idx, j] * share[idx], np.zeros(len(idx), int)))
         if j == 0:
-            dk = keep & P["district"]
+            dk = keep & P["district"] & (tdate[:, 0] + 21 <= LAST_DAY)
             idx = np.nonzero(dk)[0]
-            rows.append((idx, np.full(len(idx), 3), tdate[idx, 0] + 21, P["approved"][idx] * frac[idx, 0] * 0.35, np.ones(len(idx), int)))
+            rows.append((idx, np.full(len(idx), NT), tdate[idx, 0] + 21, P["approved"][idx] * frac[idx, 0] * 0.35, np.ones(len(idx), int)))
     po = np.concatenate([r[0] for r in rows])
     pj = np.concatenate([r[1] for r in rows])
     pdate = np.concatenate([r[2] for r in rows])
@@ -462,7 +463,7 @@ def _simulate(rng: np.random.Generator, P: dict[str, np.ndarray], pid: pl.Series
     qend = _quarter_end(qa)
     t_eff = np.minimum(qend, P["stall"][o])
     paid = np.zeros(len(o))
-    for j in range(3):
+    for j in range(NT):
         paid += P["approved"][o] * frac[o, j] * (tdate[o, j] <= t_eff)
     fiscal = np.round(P["exec"][o] * paid, 2)
     f = np.clip((t_eff - start[o]) / dur[o], 0, 1)
@@ -539,7 +540,6 @@ def _simulate(rng: np.random.Generator, P: dict[str, np.ndarray], pid: pl.Series
     score = np.clip(np.round(rng.normal(mu, 4.0)), 0, 100)
     veto = (P["veto_year"][ep] == ey) & (e0 == 0)
     score = np.where(veto, 45.0, score)
-    base = rng.integers(0, 997, len(eo) // 1 if len(eo) else 0)
     base = np.repeat(rng.integers(0, 997, len(ecnt)), ecnt)
     eid = (base + e0 * 37) % 997 + 1
     comment = pl.Series(COMMENTS).gather(rng.integers(0, len(COMMENTS), len(eo)))
@@ -584,3 +584,679 @@ def _archetype_decisions(rng: np.random.Generator, P: dict[str, np.ndarray], pid
             )
         )
     return pl.concat(frames)
+
+
+# ================================================================ clean / scale mode
+def _clean_chunk(seed: int, chunk: int, seq0: int, n: int) -> dict[str, pl.DataFrame]:
+    rng = np.random.default_rng([seed, chunk])
+    P = _sample_projects(rng, n)
+    P["seq"] = np.arange(seq0, seq0 + n)
+    pid = "SZ" + pl.Series(P["year"]).cast(pl.String) + "-" + pl.Series(P["seq"]).cast(pl.String).str.zfill(7)
+    out = _simulate(rng, P, pid)
+    out["review_decisions"] = _archetype_decisions(rng, P, pid)
+    return out
+
+
+def _generate_clean(out_dir: Path, projects: int, seed: int, fmt: str) -> dict:
+    """Stream chunks of CHUNK projects into one file per dataset (CSV or Parquet)."""
+    ext = {"csv": "csv", "parquet": "parquet"}[fmt]
+    paths = {name: out_dir / f"{name}.{ext}" for name in DATASET_NAMES}
+    rows = {name: 0 for name in DATASET_NAMES}
+    plan_counts = {p: 0 for p in PLAN_CODES}
+    year_counts = {str(y): 0 for y in YEARS}
+    net = {}
+    writers: dict = {}
+    handles: dict = {}
+    try:
+        for chunk, seq0 in enumerate(range(0, projects, CHUNK)):
+            n = min(CHUNK, projects - seq0)
+            frames = _clean_chunk(seed, chunk, seq0 + 1, n)
+            for name in DATASET_NAMES:
+                df = frames[name]
+                rows[name] += df.height
+                if fmt == "csv":
+                    if name not in handles:
+                        handles[name] = open(paths[name], "wb")
+                    df.write_csv(handles[name], include_header=chunk == 0, float_precision=None)
+                else:
+                    import pyarrow.parquet as pq
+
+                    table = df.to_arrow()
+                    if name not in writers:
+                        writers[name] = pq.ParquetWriter(paths[name], table.schema, compression="zstd")
+                    writers[name].write_table(table)
+            for p, c in frames["projects"].group_by("plan").len().iter_rows():
+                plan_counts[p] += c
+            for y, c in frames["projects"].group_by("approval_year").len().iter_rows():
+                year_counts[str(y)] += c
+            _add_net(net, frames["disbursements"])
+    finally:
+        for h in handles.values():
+            h.close()
+        for w in writers.values():
+            w.close()
+    datasets = {
+        name: {"files": {paths[name].name: rows[name]}, "rows": rows[name], "clean": rows[name], "quarantined": 0, "quarantine": []}
+        for name in DATASET_NAMES
+    }
+    return _summary(projects, seed, fmt, False, datasets, plan_counts, year_counts, net)
+
+
+def _add_net(net: dict, disb: pl.DataFrame) -> None:
+    """Accumulate net disbursement (disbursements - recoveries) per calendar year."""
+    g = (
+        disb.with_columns(
+            pl.col("payment_date").dt.year().alias("y"),
+            pl.when(pl.col("kind") == "recovery").then(-pl.col("amount_wan")).otherwise(pl.col("amount_wan")).alias("s"),
+        )
+        .group_by("y")
+        .agg(pl.col("s").sum())
+    )
+    for y, s in g.iter_rows():
+        net[str(y)] = net.get(str(y), 0.0) + s
+
+
+def _summary(projects, seed, fmt, messy, datasets, plan_counts, year_counts, net, extra=None) -> dict:
+    out = {
+        "generator": {"projects": projects, "seed": seed, "format": fmt, "messy": messy},
+        "datasets": datasets,
+        "program": {
+            "projects_per_plan": dict(sorted(plan_counts.items())),
+            "projects_per_approval_year": year_counts,
+            "net_disbursement_per_year_wan": {y: round(v, 1) for y, v in sorted(net.items())},
+        },
+    }
+    if extra:
+        out.update(extra)
+    return out
+
+
+def generate(out_dir: Path, projects: int = 450, seed: int = 2017, fmt: str = "csv", messy: bool = False) -> dict:
+    """Write the DATA.md dataset family into ``out_dir`` and return the summary.
+
+    Deterministic for a given (projects, seed, fmt, messy). ``messy=True`` writes the bundled
+    sample's mixed formats (``fmt`` is then ignored); otherwise one ``fmt`` file ("csv" or
+    "parquet") per dataset, streamed in chunks.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"unknown format {fmt!r}: use 'csv' or 'parquet'")
+    if projects < 1:
+        raise ValueError("projects must be at least 1")
+    if messy:
+        return _generate_messy(out_dir, projects, seed)
+    return _generate_clean(out_dir, projects, seed, fmt)
+
+
+# ================================================================ expected review outcomes (oracle)
+# An independent, plain-Python reading of SCORING.md v1, used only by the bundle: to choose the
+# recorded review decisions (mostly the recommendation, a few overrides) and to report the
+# outcomes the bundle is built to produce. The platform's SQL is the real implementation.
+def _days(col: pl.Series) -> list:
+    return [None if v is None else (v - dt.date(1970, 1, 1)).days for v in col.to_list()]
+
+
+def _index(frames: dict[str, pl.DataFrame]) -> dict:
+    ix: dict = {"proj": {}, "ms": {}, "pay": {}, "prog": {}, "tgt": {}, "act": {}, "exp": {}}
+    p = frames["projects"]
+    for pid, s, e, sf in zip(p["project_id"], _days(p["start_date"]), _days(p["end_date"]), p["self_funding_wan"]):
+        ix["proj"][pid] = (s, e, sf)
+    m = frames["milestones"]
+    for pid, pl_, w, c in zip(m["project_id"], _days(m["planned_date"]), m["weight"], _days(m["completed_date"])):
+        ix["ms"].setdefault(pid, []).append((pl_, w, c))
+    d = frames["disbursements"]
+    for pid, day, amt, kind in zip(d["project_id"], _days(d["payment_date"]), d["amount_wan"], d["kind"]):
+        ix["pay"].setdefault(pid, []).append((day, -amt if kind == "recovery" else amt, kind))
+    r = frames["progress_reports"]
+    for pid, per, fs, sa in zip(r["project_id"], r["period"], r["fiscal_spent_wan"], r["self_arrived_wan"]):
+        ix["prog"].setdefault(pid, []).append((_period_end(per), int(per[:4]), fs, sa))
+    t = frames["kpi_targets"]
+    for pid, ind, tv, due in zip(t["project_id"], t["indicator"], t["target_value"], _days(t["due_date"])):
+        ix["tgt"].setdefault(pid, []).append((ind, codes.INDICATORS[ind][2], tv, due))
+    a = frames["kpi_actuals"]
+    for pid, per, ind, v in zip(a["project_id"], a["period"], a["indicator"], a["value"]):
+        ix["act"].setdefault((pid, ind), []).append((_period_end(per), v))
+    x = frames["expert_reviews"]
+    for pid, y, s, v in zip(x["project_id"], x["review_year"], x["score"], x["veto"]):
+        ix["exp"].setdefault((pid, y), []).append((s, bool(v)))
+    return ix
+
+
+def _period_end(period: str) -> int:
+    y, q = int(period[:4]), int(period[5])
+    return int(_quarter_end(np.array([y * 4 + q - 1]))[0])
+
+
+def _latest(series: list, a_day: int):
+    best = None
+    for row in series:
+        if row[0] <= a_day and (best is None or row[0] > best[0]):
+            best = row
+    return best
+
+
+def _score(ix: dict, pid: str, y: int, prev_rectify: bool) -> dict:
+    a_day = _d(f"{y}-12-31")
+    start, end, self_f = ix["proj"][pid]
+    f = min(max((a_day - start) / (end - start), 0.0), 1.0)
+    ms = ix["ms"].get(pid, [])
+    wsum = sum(w for _, w, _ in ms)
+    due = [(p, w, c) for p, w, c in ms if p <= a_day]
+    done = lambda c: c is not None and c <= a_day  # noqa: E731
+    spi = on_time = None
+    if due:
+        spi = sum(w for _, w, c in ms if done(c)) / wsum / (sum(w for _, w, _ in due) / wsum)
+        on_time = sum(1 for p, _, c in due if done(c) and c <= p + 30) / len(due)
+    pays = ix["pay"].get(pid, [])
+    net = sum(s for day, s, _ in pays if day <= a_day)
+    rep = _latest(ix["prog"].get(pid, []), a_day)
+    fiscal, self_arr = (rep[2], rep[3]) if rep else (0.0, 0.0)
+    e_rate = None if net <= 0 else fiscal / net
+    r_rate = None if self_f == 0 or f == 0 else self_arr / (self_f * f)
+    ach: dict[str, list] = {"output": [], "outcome": []}
+    for ind, kind, tv, tdue in ix["tgt"].get(pid, []):
+        tdue = end if tdue is None else tdue
+        fi = (1.0 if a_day >= tdue else 0.0) if tdue <= start else min(max((a_day - start) / (tdue - start), 0.0), 1.0)
+        x = tv * fi
+        if x == 0:
+            continue
+        act = _latest(ix["act"].get((pid, ind), []), a_day)
+        ach[kind].append(min((act[1] if act else 0.0) / x, 1.0))
+    scores = ix["exp"].get((pid, y), [])
+    vals = sorted(s for s, _ in scores)
+    if len(vals) >= 5:
+        vals = vals[1:-1]
+    expert = sum(vals) / len(vals) if vals else None
+    veto = any(v for _, v in scores)
+    out_a = sum(ach["output"]) / len(ach["output"]) if ach["output"] else None
+    oc_a = sum(ach["outcome"]) / len(ach["outcome"]) if ach["outcome"] else None
+    leaves = [
+        (spi, 15, lambda v: 15 * min(v, 1)),
+        (on_time, 5, lambda v: 5 * v),
+        (e_rate, 5, lambda v: 5 * min(v / 0.8, 1)),
+        (r_rate, 5, lambda v: 5 * min(v, 1)),
+        (out_a, 40, lambda v: 40 * v),
+        (oc_a, 15, lambda v: 15 * v),
+        (expert, 15, lambda v: 15 * v / 100),
+    ]
+    applicable = sum(p for v, p, _ in leaves if v is not None)
+    earned = sum(fn(v) for v, _, fn in leaves if v is not None)
+    total = None if applicable == 0 else math.floor(100 * earned / applicable * 100 + 0.5) / 100
+    if veto:
+        grade = "D"
+    elif total is None or applicable < 50:
+        grade = "insufficient"
+    else:
+        grade = "A" if total >= 90 else "B" if total >= 80 else "C" if total >= 60 else "D"
+    flags = []
+    if ms and any(not done(c) and a_day - p > 180 for p, _, c in ms) and not any(c is not None and 0 <= a_day - c <= 364 for _, _, c in ms):
+        flags.append("stalled")
+    firsts = [day for day, _, k in pays if k == "disbursement"]
+    if e_rate is not None and e_rate < 0.3 and firsts and a_day - min(firsts) >= 365:
+        flags.append("low_execution")
+    if r_rate is not None and r_rate < 0.5:
+        flags.append("self_funds_gap")
+    if not any(py == y for _, py, _, _ in ix["prog"].get(pid, [])) and start <= _d(f"{y}-09-30"):
+        flags.append("missing_report")
+    if fiscal > net + 0.01:
+        flags.append("overspend")
+    if veto:
+        flags.append("veto")
+    ended = end <= a_day
+    if veto or (not ended and (grade == "D" or "stalled" in flags or (prev_rectify and grade in ("C", "D", "insufficient")))):
+        rec = "terminate"
+    elif ended:
+        rec = "acceptance_review"
+    elif "overspend" in flags:
+        rec = "suspend_funding"
+    elif grade in ("C", "insufficient") or flags:
+        rec = "rectify"
+    else:
+        rec = "rolling_support"
+    clawback = max(0.0, net - fiscal) if rec == "terminate" else 0.0
+    return {"grade": grade, "flags": sorted(flags), "rec": rec, "total": total, "clawback": clawback}
+
+
+def _review(ix: dict, decisions: dict, years=REVIEW_YEARS) -> dict:
+    """Scores per (year, project) following SCORING.md §1 (termination) and §6 (rectify rule)."""
+    results: dict = {}
+    terminated: set = set()
+    for y in years:
+        a_day, jan1 = _d(f"{y}-12-31"), _d(f"{y}-01-01")
+        res = {}
+        for pid, (start, end, _) in ix["proj"].items():
+            if start > a_day or end < jan1 or pid in terminated:
+                continue
+            prev = results.get(y - 1, {}).get(pid)
+            prev_rec = decisions.get((pid, y - 1), prev["rec"] if prev else None) if prev else None
+            res[pid] = _score(ix, pid, y, prev_rec == "rectify")
+        for pid, r in res.items():
+            if decisions.get((pid, y), r["rec"]) == "terminate":
+                terminated.add(pid)
+        results[y] = res
+    return results
+
+
+# ================================================================ bundled (messy) mode: the data
+def _largest_remainder(total: int, weights: list[float]) -> list[int]:
+    w = np.asarray(weights, dtype=float)
+    raw = w / w.sum() * total
+    base = np.floor(raw).astype(int)
+    for i in np.argsort(-(raw - base), kind="stable")[: total - base.sum()]:
+        base[i] += 1
+    return base.tolist()
+
+
+def _bundle_projects(rng: np.random.Generator, n: int) -> tuple[dict, pl.Series]:
+    """Plans in the bundle's proportions, approval years evenly spread, archetypes stratified by
+    approval year so every archetype appears in every cohort."""
+    plan_n = _largest_remainder(n, [BUNDLE_PLAN_COUNTS[p] for p in PLAN_CODES])
+    plan = np.repeat(np.arange(len(PLAN_CODES)), plan_n)
+    year = np.empty(n, dtype=np.int64)
+    for p in range(len(PLAN_CODES)):
+        idx = np.nonzero(plan == p)[0]
+        year[idx] = np.repeat(np.array(YEARS), _largest_remainder(len(idx), [1, 1, 1]))
+    arch = np.empty(n, dtype=np.int64)
+    for y in YEARS:
+        idx = np.nonzero(year == y)[0]
+        a = np.repeat(np.arange(len(ARCH)), _largest_remainder(len(idx), ARCH_WEIGHTS.tolist()))
+        arch[idx] = rng.permutation(a)
+    order = np.lexsort((plan, year))
+    plan, year, arch = plan[order], year[order], arch[order]
+    P = _sample_projects(rng, n, year=year, plan=plan, arch=arch)
+    P["seq"] = np.arange(1, n + 1)
+    ids, counter = [], {}
+    for y, p in zip(year, plan):
+        key = (y, p)
+        counter[key] = counter.get(key, 0) + 1
+        ids.append(f"SZ{y}-{PLAN_ABBR[PLAN_CODES[p]]}-{counter[key]:04d}")
+    return P, pl.Series(ids, dtype=pl.String)
+
+
+def _terminate(frames: dict[str, pl.DataFrame], pid: str, year: int, clawback: float, seq: int) -> None:
+    """A project terminated after review `year` stops: no later reports, KPI values, expert
+    reviews, completions or payments; unspent fiscal funds are recovered in April of year+1."""
+    cut = dt.date(year, 12, 31)
+    is_p = pl.col("project_id") == pid
+    f = frames
+    f["progress_reports"] = f["progress_reports"].filter(~(is_p & (pl.col("period").str.slice(0, 4).cast(pl.Int32) > year)))
+    f["kpi_actuals"] = f["kpi_actuals"].filter(~(is_p & (pl.col("period").str.slice(0, 4).cast(pl.Int32) > year)))
+    f["expert_reviews"] = f["expert_reviews"].filter(~(is_p & (pl.col("review_year") > year)))
+    f["milestones"] = f["milestones"].with_columns(
+        pl.when(is_p & (pl.col("completed_date") > cut)).then(None).otherwise(pl.col("completed_date")).alias("completed_date")
+    )
+    f["disbursements"] = f["disbursements"].filter(~(is_p & (pl.col("payment_date") > cut)))
+    if clawback >= 1 and year < YEARS[-1]:
+        rec = pl.DataFrame(
+            {
+                "payment_id": [f"ZH{seq:07d}"],
+                "project_id": [pid],
+                "payment_date": [dt.date(year + 1, 4, 10 + seq % 15)],
+                "amount_wan": [round(clawback, 1)],
+                "kind": ["recovery"],
+                "source": ["city"],
+            }
+        )
+        f["disbursements"] = pl.concat([f["disbursements"], rec])
+
+
+def _bundle_frames(n: int, seed: int) -> tuple[dict[str, pl.DataFrame], dict, dict]:
+    """The bundle's clean content: simulate, review year by year (recording decisions and
+    stopping terminated projects), then scale money so each year's net disbursement is near
+    BUNDLE_BUDGET. Returns (frames, archetype per project, decisions)."""
+    rng = np.random.default_rng([seed, 0])
+    P, pid = _bundle_projects(rng, n)
+    frames = _simulate(rng, P, pid)
+    arch = dict(zip(pid.to_list(), (ARCH_NAMES[a] for a in P["arch"])))
+    seq = dict(zip(pid.to_list(), P["seq"].tolist()))
+    end = dict(zip(pid.to_list(), P["end"].tolist()))
+    decisions: dict = {}
+    drng = np.random.default_rng([seed, 1])
+    for y in REVIEW_YEARS:
+        res = _review(_index(frames), decisions, years=REVIEW_YEARS[: REVIEW_YEARS.index(y) + 1])[y]
+        if y in (2017, 2018):
+            overrides = _pick_overrides(res, arch, end, y)
+            for p in sorted(res):
+                if p in overrides:
+                    decisions[(p, y)] = overrides[p]
+                elif drng.random() < 0.6:
+                    decisions[(p, y)] = res[p]["rec"]
+        for p in sorted(res):
+            if decisions.get((p, y), res[p]["rec"]) == "terminate":
+                _terminate(frames, p, y, res[p]["clawback"], seq[p])
+    frames["disbursements"] = frames["disbursements"].sort("project_id", "payment_date", "payment_id")
+    _scale_budget(frames)
+    dec_rows = sorted(decisions.items())
+    frames["review_decisions"] = pl.DataFrame(
+        {
+            "project_id": [p for (p, _), _ in dec_rows],
+            "review_year": pl.Series([y for (_, y), _ in dec_rows], dtype=pl.Int32),
+            "decision": [d for _, d in dec_rows],
+            "decided_date": [dt.date(y + 1, 3, 1) + dt.timedelta(days=seq[p] % 28) for (p, y), _ in dec_rows],
+        }
+    )
+    return frames, arch, decisions
+
+
+def _pick_overrides(res: dict, arch: dict, end: dict, y: int) -> dict:
+    """A few recorded decisions that differ from the recommendation (SCORING.md §1, §6):
+    2017: a project recommended for termination gets a second chance (rectify);
+    2018: a 'declining' project that earned rolling support is told to rectify (it weakens in
+    2019, so the rectify rule fires), and a project recommended to rectify is terminated."""
+    out = {}
+    active_next = lambda p: end[p] > _d(f"{y + 1}-12-31")  # noqa: E731
+    if y == 2017:
+        cands = [p for p in sorted(res) if res[p]["rec"] == "terminate" and arch[p] == "fair"]
+        out.update({p: "rectify" for p in cands[:1]})
+    else:
+        cands = [p for p in sorted(res) if arch[p] == "declining" and res[p]["rec"] == "rolling_support" and active_next(p)]
+        out.update({p: "rectify" for p in cands[:2]})
+        cands = [p for p in sorted(res) if res[p]["rec"] == "rectify" and arch[p] == "fair" and active_next(p)]
+        out.update({p: "terminate" for p in cands[:1]})
+    return out
+
+
+def _scale_budget(frames: dict[str, pl.DataFrame]) -> None:
+    """Scale each approval cohort's money so the net disbursement of 2017, 2018 and 2019 comes
+    out near BUNDLE_BUDGET (a triangular solve: cohort Y pays nothing before year Y)."""
+    p = frames["projects"]
+    cohort = dict(zip(p["project_id"], p["approval_year"]))
+    d = frames["disbursements"].with_columns(
+        pl.col("project_id").replace_strict(cohort, return_dtype=pl.Int32).alias("cohort"),
+        pl.col("payment_date").dt.year().alias("y"),
+        pl.when(pl.col("kind") == "recovery").then(-pl.col("amount_wan")).otherwise(pl.col("amount_wan")).alias("s"),
+    )
+    c = {(a, b): s for a, b, s in d.group_by("cohort", "y").agg(pl.col("s").sum()).iter_rows()}
+    scale: dict[int, float] = {}
+    for y in YEARS:
+        before = sum(scale[k] * c.get((k, y), 0.0) for k in YEARS if k < y)
+        scale[y] = (BUNDLE_BUDGET[y] - before) / c[(y, y)]
+    factor = lambda df: pl.col("project_id").replace_strict(cohort, return_dtype=pl.Int32).replace_strict(scale, return_dtype=pl.Float64)  # noqa: E731
+    f = frames
+    f["projects"] = f["projects"].with_columns(
+        ((pl.col("approved_funding_wan") * factor(None) / 10).round(0) * 10).alias("approved_funding_wan"),
+        ((pl.col("self_funding_wan") * factor(None) / 10).round(0) * 10).alias("self_funding_wan"),
+    )
+    f["disbursements"] = f["disbursements"].with_columns((pl.col("amount_wan") * factor(None)).round(1).alias("amount_wan"))
+    f["progress_reports"] = f["progress_reports"].with_columns(
+        (pl.col(c) * factor(None)).round(2).alias(c) for c in ("fiscal_spent_wan", "self_arrived_wan", "total_spent_wan")
+    )
+
+
+# ================================================================ bundled (messy) mode: the files
+def _zh_headers(dataset: str) -> dict[str, str]:
+    from scorecard import contracts
+
+    return {c.name: c.zh for c in contracts.DATASETS[dataset].columns}
+
+
+LABELS = {
+    "field": codes.FIELDS,
+    "plan": codes.PLANS,
+    "department": codes.DEPARTMENTS,
+    "undertaker_type": codes.UNDERTAKER_TYPES,
+    "selection_method": codes.SELECTION_METHODS,
+    "support_mode": codes.SUPPORT_MODES,
+    "funding_stage": codes.FUNDING_STAGES,
+    "kind": codes.PAYMENT_KINDS,
+    "source": codes.FUND_SOURCES,
+}
+
+
+def _num(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return str(int(v)) if v == int(v) else repr(round(v, 2))
+    return str(v)
+
+
+def _iso(d: dt.date | None) -> str:
+    return "" if d is None else d.isoformat()
+
+
+def _slash(d: dt.date | None) -> str:
+    return "" if d is None else f"{d.year}/{d.month:02d}/{d.day:02d}"
+
+
+def _cn(d: dt.date | None) -> str:
+    return "" if d is None else f"{d.year}年{d.month}月{d.day}日"
+
+
+def _short_slash(d: dt.date | None) -> str:
+    return "" if d is None else f"{d.year}/{d.month}/{d.day}"
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+
+
+class _Book:
+    """Collects rows written per file and the quarantine list."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, dict[str, int]] = {name: {} for name in DATASET_NAMES}
+        self.bad: list[dict] = []
+
+    def wrote(self, dataset: str, file: str, n: int) -> None:
+        self.files[dataset][file] = n
+
+    def quarantine(self, dataset: str, file: str, row: int, column: str, reason: str, note: str) -> None:
+        self.bad.append({"dataset": dataset, "file": file, "row": row, "column": column, "reason": reason, "note": note})
+
+
+def _records(df: pl.DataFrame) -> list[dict]:
+    return df.to_dicts()
+
+
+def _write_projects(out: Path, df: pl.DataFrame, book: _Book) -> None:
+    cols = df.columns
+    zh = _zh_headers("projects")
+    by_year = {y: _records(df.filter(pl.col("approval_year") == y)) for y in YEARS}
+
+    # 2017: government XLSX — merged title row, blank row, Chinese headers on row 3, labels, date cells
+    import xlsxwriter
+
+    name = "projects_2017.xlsx"
+    wb = xlsxwriter.Workbook(str(out / name))
+    wb.set_properties({"created": dt.datetime(2018, 1, 15, 9, 0, 0), "author": "深圳市科技创新委"})
+    ws = wb.add_worksheet("项目台账")
+    title = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
+    datef = wb.add_format({"num_format": "yyyy-mm-dd"})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    header = [zh[c] for c in cols] + ["备注"]
+    ws.merge_range(0, 0, 0, len(header) - 1, "深圳市十大重大科技产业专项项目台账（2017年度）", title)
+    ws.write_row(2, 0, header, head)
+    for i, r in enumerate(by_year[2017]):
+        for j, c in enumerate(cols):
+            v = r[c]
+            if isinstance(v, dt.date):
+                ws.write_datetime(3 + i, j, dt.datetime(v.year, v.month, v.day), datef)
+            elif c in LABELS:
+                ws.write_string(3 + i, j, LABELS[c][v][0])
+            elif v is None:
+                ws.write_blank(3 + i, j, None)
+            else:
+                ws.write(3 + i, j, v)
+        if i % 17 == 5:
+            ws.write_string(3 + i, len(cols), "已签订合同")
+    ws.set_column(0, len(header) - 1, 16)
+    wb.close()
+    book.wrote("projects", name, len(by_year[2017]))
+
+    # 2018: plain UTF-8, English headers, ISO dates; one extra project whose end is before its start
+    name = "projects_2018.csv"
+    rows = [[_iso(r[c]) if isinstance(r[c], dt.date) else _num(r[c]) for c in cols] for r in by_year[2018]]
+    bad = dict(by_year[2018][0])
+    bad.update(project_id="SZ2018-IN-9001", project_name="深圳市新能源汽车智能充电网络产业化（录入错误）", start_date=dt.date(2018, 9, 1), end_date=dt.date(2018, 3, 1))
+    rows.append([_iso(bad[c]) if isinstance(bad[c], dt.date) else _num(bad[c]) for c in cols])
+    book.quarantine("projects", name, len(rows) + 1, "end_date", "row_rule:end_after_start", "extra project SZ2018-IN-9001 (no dependent rows)")
+    _write_csv(out / name, cols, rows)
+    book.wrote("projects", name, len(rows))
+
+    # 2019: GBK, Chinese headers, Chinese labels in every third row, 年月日 and d/m dates; a row re-entering a 2018 project
+    name = "projects_2019.csv"
+    rows = []
+    for i, r in enumerate(by_year[2019]):
+        row = []
+        for c in cols:
+            v = r[c]
+            if isinstance(v, dt.date):
+                row.append(_cn(v) if i % 2 == 0 else _short_slash(v))
+            elif c in LABELS and i % 3 == 0:
+                row.append(LABELS[c][v][0])
+            else:
+                row.append(_num(v))
+        rows.append(row)
+    dup = by_year[2018][1]
+    rows.insert(len(rows) // 2, [_short_slash(dup[c]) if isinstance(dup[c], dt.date) else _num(dup[c]) for c in cols])
+    book.quarantine("projects", name, len(rows) // 2 + 2, "project_id", "duplicate_key", f"{dup['project_id']} already in projects_2018.csv")
+    _write_csv(out / name, [zh[c] for c in cols], rows, encoding="gbk")
+    book.wrote("projects", name, len(rows))
+
+
+def _cells(r: dict, cols: list[str], date_fmt) -> list[str]:
+    return [date_fmt(r[c]) if isinstance(r[c], dt.date) or (r[c] is None and c.endswith("date")) else _num(r[c]) for c in cols]
+
+
+def _write_messy(out: Path, frames: dict[str, pl.DataFrame], book: _Book) -> None:
+    _write_projects(out, frames["projects"], book)
+    proj = _records(frames["projects"])
+
+    # milestones: UTF-8, dates alternate ISO and YYYY/MM/DD; one row for an unknown project
+    df = frames["milestones"]
+    cols = df.columns
+    rows = [_cells(r, cols, _iso if i % 2 == 0 else _slash) for i, r in enumerate(_records(df))]
+    at = len(rows) * 2 // 3
+    rows.insert(at, ["SZ2017-CT-0O12", "1", "完成总体方案设计与论证", "2018/03/31", "1", ""])
+    book.quarantine("milestones", "milestones.csv", at + 2, "project_id", "unknown_project", "SZ2017-CT-0O12: letter O typed for zero")
+    _write_csv(out / "milestones.csv", cols, rows)
+    book.wrote("milestones", "milestones.csv", len(rows))
+
+    # disbursements: city (GBK, Chinese headers and labels, thousands separators) and district (UTF-8 BOM)
+    df = frames["disbursements"]
+    cols = df.columns
+    zh = _zh_headers("disbursements")
+    city = _records(df.filter(pl.col("source") == "city"))
+    rows = []
+    for i, r in enumerate(city):
+        row = []
+        for c in cols:
+            v = r[c]
+            if c == "amount_wan" and v >= 1000 and i % 2 == 0:
+                row.append(f"{v:,.1f}")
+            elif c in LABELS:
+                row.append(LABELS[c][v][0])
+            elif isinstance(v, dt.date):
+                row.append(_iso(v) if i % 3 else _short_slash(v))
+            else:
+                row.append(_num(v))
+        rows.append(row)
+    rows.append(["BK9999001", "SZ2016-IN-0007", "2018-06-30", "1,200.0", "拨付", "市级"])
+    book.quarantine("disbursements", "disbursements_city.csv", len(rows) + 1, "project_id", "unknown_project", "SZ2016-IN-0007 is not in the ledger")
+    rows.append(list(rows[10]))
+    book.quarantine("disbursements", "disbursements_city.csv", len(rows) + 1, "payment_id", "duplicate_key", f"{rows[10][0]} repeats row 12")
+    _write_csv(out / "disbursements_city.csv", [zh[c] for c in cols], rows, encoding="gbk")
+    book.wrote("disbursements", "disbursements_city.csv", len(rows))
+    district = _records(df.filter(pl.col("source") == "district"))
+    rows = [_cells(r, cols, _iso) for r in district]
+    victim = district[0]
+    rows.insert(5, ["BK9999002", victim["project_id"], "2019-05-20", "-50.0", "disbursement", "district"])
+    book.quarantine("disbursements", "disbursements_district.csv", 7, "amount_wan", "out_of_range", "negative amount -50.0")
+    _write_csv(out / "disbursements_district.csv", cols, rows, encoding="utf-8-sig")
+    book.wrote("disbursements", "disbursements_district.csv", len(rows))
+
+    # progress reports: UTF-8 with BOM; one extra report (before the project's start) with total < fiscal
+    df = frames["progress_reports"]
+    cols = df.columns
+    recs = _records(df)
+    rows = [_cells(r, cols, _iso) for r in recs]
+    target = next(p for p in proj if p["start_date"].month >= 4 and p["project_id"] in set(df["project_id"].to_list()[:400]))
+    q = (target["start_date"].month - 1) // 3  # quarter before the start quarter (1-based q)
+    period = f"{target['start_date'].year}Q{q}"
+    at = next(i for i, r in enumerate(recs) if r["project_id"] == target["project_id"])
+    rows.insert(at, [target["project_id"], period, _iso(dt.date(target["start_date"].year, 3 * q + 1, 12)), "120.5", "0", "80", "low", "前期准备"])
+    book.quarantine("progress_reports", "progress_reports.csv", at + 2, "total_spent_wan", "row_rule:total_covers_fiscal", f"{target['project_id']} {period}: total 80 < fiscal 120.5 (extra period)")
+    _write_csv(out / "progress_reports.csv", cols, rows, encoding="utf-8-sig")
+    book.wrote("progress_reports", "progress_reports.csv", len(rows))
+
+    for name, fmt in (("kpi_targets", _iso), ("kpi_actuals", _iso)):
+        df = frames[name]
+        _write_csv(out / f"{name}.csv", df.columns, [_cells(r, df.columns, fmt) for r in _records(df)])
+        book.wrote(name, f"{name}.csv", df.height)
+
+    # expert reviews: two files; 2019 writes the veto as 是/否
+    df = frames["expert_reviews"]
+    for name, part, yes_no in (
+        ("expert_reviews_2017-2018.csv", df.filter(pl.col("review_year") <= 2018), False),
+        ("expert_reviews_2019.csv", df.filter(pl.col("review_year") == 2019), True),
+    ):
+        rows = [[("是" if r["veto"] else "否") if yes_no and c == "veto" else _num(r[c]) for c in df.columns] for r in _records(part)]
+        _write_csv(out / name, df.columns, rows)
+        book.wrote("expert_reviews", name, len(rows))
+
+    df = frames["review_decisions"]
+    _write_csv(out / "review_decisions.csv", df.columns, [_cells(r, df.columns, _slash) for r in _records(df)])
+    book.wrote("review_decisions", "review_decisions.csv", df.height)
+
+
+def _generate_messy(out_dir: Path, projects: int, seed: int) -> dict:
+    frames, arch, decisions = _bundle_frames(projects, seed)
+    for old in out_dir.iterdir():
+        if old.is_file() and old.name.startswith(DATASET_NAMES):
+            old.unlink()
+    book = _Book()
+    _write_messy(out_dir, frames, book)
+    datasets = {}
+    for name in DATASET_NAMES:
+        bad = sorted((b for b in book.bad if b["dataset"] == name), key=lambda b: (b["file"], b["row"]))
+        total = sum(book.files[name].values())
+        datasets[name] = {"files": book.files[name], "rows": total, "clean": total - len(bad), "quarantined": len(bad), "quarantine": bad}
+    p = frames["projects"]
+    plan_counts = dict(p.group_by("plan").len().iter_rows())
+    year_counts = {str(y): c for y, c in sorted(p.group_by("approval_year").len().iter_rows())}
+    net: dict = {}
+    _add_net(net, frames["disbursements"])
+    res = _review(_index(frames), decisions)
+    expected = {}
+    for y, r in res.items():
+        expected[str(y)] = {
+            "reviewed": len(r),
+            "grades": _count(v["grade"] for v in r.values()),
+            "flags": _count(f for v in r.values() for f in v["flags"]),
+            "recommendations": _count(v["rec"] for v in r.values()),
+        }
+    overrides = [
+        {"project_id": p_, "review_year": y, "decision": d, "recommendation": res[y][p_]["rec"]}
+        for (p_, y), d in sorted(decisions.items())
+        if res[y][p_]["rec"] != d
+    ]
+    extra = {
+        "archetypes": _count(arch.values()),
+        "expected_reviews": expected,
+        "decision_overrides": overrides,
+        "targets_met": {
+            plan: plan_counts.get(plan, 0) > thr
+            for plan, thr in (("core_tech", 50), ("innovation_carrier", 100), ("demonstration", 50), ("chain_fusion", 10), ("industrialization", 200))
+        },
+    }
+    return _summary(projects, seed, "messy", True, datasets, plan_counts, year_counts, net, extra)
+
+
+def _count(values) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def write_summary(summary: dict, path: Path) -> None:
+    """Pretty, sorted, deterministic JSON (data/bundle-summary.json)."""
+    Path(path).write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")

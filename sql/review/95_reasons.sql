@@ -72,11 +72,11 @@ reasons AS (
         b.project_id, b.review_year, 'leaf:spi',
         CASE WHEN b.spi IS NULL
             THEN printf('%s：截至考核日无应完成节点，不适用（%g 分不计入）', l.zh, $w_spi)
-            ELSE printf('%s SPI %.2f < 1（应完成节点 %d 个，已完成 %d 个），得 %.2f / %g 分', l.zh, b.spi, b.n_due, b.n_done, b.pts_spi, $w_spi)
+            ELSE printf('%s SPI %.2f < 1（应完成节点 %d 个，已完成 %d 个），得 %.2f / %g 分', l.zh, b.spi, b.n_due, b.n_done, round(CAST(b.pts_spi AS DECIMAL(18, 9)), 2), $w_spi)
         END,
         CASE WHEN b.spi IS NULL
             THEN printf('%s: no milestone due by the as-of date, not applicable (%g points left out)', l.en, $w_spi)
-            ELSE printf('%s SPI %.2f < 1 (due %d milestones, done %d): %.2f of %g points', l.en, b.spi, b.n_due, b.n_done, b.pts_spi, $w_spi)
+            ELSE printf('%s SPI %.2f < 1 (due %d milestones, done %d): %.2f of %g points', l.en, b.spi, b.n_due, b.n_done, round(CAST(b.pts_spi AS DECIMAL(18, 9)), 2), $w_spi)
         END,
         json_object('spi', b.spi, 'due', b.n_due, 'done', b.n_done, 'points', b.pts_spi, 'max_points', $w_spi)
     FROM review_reason_base AS b, leaf AS l
@@ -87,11 +87,11 @@ reasons AS (
         b.project_id, b.review_year, 'leaf:on_time',
         CASE WHEN b.on_time_rate IS NULL
             THEN printf('%s：截至考核日无应完成节点，不适用（%g 分不计入）', l.zh, $w_on_time)
-            ELSE printf('%s %.2f（应完成节点 %d 个，计划日期后 %d 天内完成 %d 个），得 %.2f / %g 分', l.zh, b.on_time_rate, b.n_due, $grace_days, b.n_on_time, b.pts_on_time, $w_on_time)
+            ELSE printf('%s %.2f（应完成节点 %d 个，计划日期后 %d 天内完成 %d 个），得 %.2f / %g 分', l.zh, b.on_time_rate, b.n_due, $grace_days, b.n_on_time, round(CAST(b.pts_on_time AS DECIMAL(18, 9)), 2), $w_on_time)
         END,
         CASE WHEN b.on_time_rate IS NULL
             THEN printf('%s: no milestone due by the as-of date, not applicable (%g points left out)', l.en, $w_on_time)
-            ELSE printf('%s %.2f (due %d milestones, %d done within %d days of plan): %.2f of %g points', l.en, b.on_time_rate, b.n_due, b.n_on_time, $grace_days, b.pts_on_time, $w_on_time)
+            ELSE printf('%s %.2f (due %d milestones, %d done within %d days of plan): %.2f of %g points', l.en, b.on_time_rate, b.n_due, b.n_on_time, $grace_days, round(CAST(b.pts_on_time AS DECIMAL(18, 9)), 2), $w_on_time)
         END,
         json_object('on_time_rate', b.on_time_rate, 'due', b.n_due, 'on_time', b.n_on_time, 'points', b.pts_on_time, 'max_points', $w_on_time)
     FROM review_reason_base AS b, leaf AS l
@@ -102,11 +102,11 @@ reasons AS (
         b.project_id, b.review_year, 'leaf:fund_execution',
         CASE WHEN b.fund_execution_rate IS NULL
             THEN printf('%s：净拨款 %.2f 万元，不适用（%g 分不计入）', l.zh, b.net_disbursed_wan, $w_fund_execution)
-            ELSE printf('%s E %.2f < %g（财政资金累计支出 %.2f 万元 / 净拨款 %.2f 万元），得 %.2f / %g 分', l.zh, b.fund_execution_rate, $exec_target, b.fiscal_spent_wan, b.net_disbursed_wan, b.pts_fund_execution, $w_fund_execution)
+            ELSE printf('%s E %.2f < %g（财政资金累计支出 %.2f 万元 / 净拨款 %.2f 万元），得 %.2f / %g 分', l.zh, b.fund_execution_rate, $exec_target, b.fiscal_spent_wan, b.net_disbursed_wan, round(CAST(b.pts_fund_execution AS DECIMAL(18, 9)), 2), $w_fund_execution)
         END,
         CASE WHEN b.fund_execution_rate IS NULL
             THEN printf('%s: net disbursed %.2f 万元, not applicable (%g points left out)', l.en, b.net_disbursed_wan, $w_fund_execution)
-            ELSE printf('%s E %.2f < %g (fiscal spent %.2f 万元 / net disbursed %.2f 万元): %.2f of %g points', l.en, b.fund_execution_rate, $exec_target, b.fiscal_spent_wan, b.net_disbursed_wan, b.pts_fund_execution, $w_fund_execution)
+            ELSE printf('%s E %.2f < %g (fiscal spent %.2f 万元 / net disbursed %.2f 万元): %.2f of %g points', l.en, b.fund_execution_rate, $exec_target, b.fiscal_spent_wan, b.net_disbursed_wan, round(CAST(b.pts_fund_execution AS DECIMAL(18, 9)), 2), $w_fund_execution)
         END,
         json_object('fund_execution_rate', b.fund_execution_rate, 'fiscal_spent_wan', b.fiscal_spent_wan,
             'net_disbursed_wan', b.net_disbursed_wan, 'points', b.pts_fund_execution, 'max_points', $w_fund_execution)
@@ -118,11 +118,11 @@ reasons AS (
         b.project_id, b.review_year, 'leaf:self_funding',
         CASE WHEN b.self_funding_arrival_rate IS NULL
             THEN printf('%s：无自筹资金或时间进度为 0，不适用（%g 分不计入）', l.zh, $w_self_funding)
-            ELSE printf('%s R %.2f < 1（累计到位 %.2f 万元 / 按时间进度应到位 %.2f 万元），得 %.2f / %g 分', l.zh, b.self_funding_arrival_rate, b.self_arrived_wan, b.self_expected_wan, b.pts_self_funding, $w_self_funding)
+            ELSE printf('%s R %.2f < 1（累计到位 %.2f 万元 / 按时间进度应到位 %.2f 万元），得 %.2f / %g 分', l.zh, b.self_funding_arrival_rate, b.self_arrived_wan, b.self_expected_wan, round(CAST(b.pts_self_funding AS DECIMAL(18, 9)), 2), $w_self_funding)
         END,
         CASE WHEN b.self_funding_arrival_rate IS NULL
             THEN printf('%s: no self funding or elapsed fraction 0, not applicable (%g points left out)', l.en, $w_self_funding)
-            ELSE printf('%s R %.2f < 1 (arrived %.2f 万元 / due by elapsed time %.2f 万元): %.2f of %g points', l.en, b.self_funding_arrival_rate, b.self_arrived_wan, b.self_expected_wan, b.pts_self_funding, $w_self_funding)
+            ELSE printf('%s R %.2f < 1 (arrived %.2f 万元 / due by elapsed time %.2f 万元): %.2f of %g points', l.en, b.self_funding_arrival_rate, b.self_arrived_wan, b.self_expected_wan, round(CAST(b.pts_self_funding AS DECIMAL(18, 9)), 2), $w_self_funding)
         END,
         json_object('self_funding_arrival_rate', b.self_funding_arrival_rate, 'self_arrived_wan', b.self_arrived_wan,
             'self_expected_wan', b.self_expected_wan, 'points', b.pts_self_funding, 'max_points', $w_self_funding)
@@ -134,11 +134,11 @@ reasons AS (
         b.project_id, b.review_year, 'leaf:output',
         CASE WHEN b.output_achievement IS NULL
             THEN printf('%s：截至考核日无应完成的产出指标，不适用（%g 分不计入）', l.zh, $w_output)
-            ELSE printf('%s %.4f < 1（%d 项指标中 %d 项未达按时间进度的目标），得 %.2f / %g 分', l.zh, b.output_achievement, b.n_output, b.n_output_short, b.pts_output, $w_output)
+            ELSE printf('%s %.4f < 1（%d 项指标中 %d 项未达按时间进度的目标），得 %.2f / %g 分', l.zh, b.output_achievement, b.n_output, b.n_output_short, round(CAST(b.pts_output AS DECIMAL(18, 9)), 2), $w_output)
         END,
         CASE WHEN b.output_achievement IS NULL
             THEN printf('%s: no output target expected by the as-of date, not applicable (%g points left out)', l.en, $w_output)
-            ELSE printf('%s %.4f < 1 (%d of %d indicators behind the time-proportional target): %.2f of %g points', l.en, b.output_achievement, b.n_output_short, b.n_output, b.pts_output, $w_output)
+            ELSE printf('%s %.4f < 1 (%d of %d indicators behind the time-proportional target): %.2f of %g points', l.en, b.output_achievement, b.n_output_short, b.n_output, round(CAST(b.pts_output AS DECIMAL(18, 9)), 2), $w_output)
         END,
         json_object('output_achievement', b.output_achievement, 'indicators', b.n_output,
             'behind', b.n_output_short, 'points', b.pts_output, 'max_points', $w_output)
@@ -150,11 +150,11 @@ reasons AS (
         b.project_id, b.review_year, 'leaf:outcome',
         CASE WHEN b.outcome_achievement IS NULL
             THEN printf('%s：截至考核日无应完成的效益指标，不适用（%g 分不计入）', l.zh, $w_outcome)
-            ELSE printf('%s %.4f < 1（%d 项指标中 %d 项未达按时间进度的目标），得 %.2f / %g 分', l.zh, b.outcome_achievement, b.n_outcome, b.n_outcome_short, b.pts_outcome, $w_outcome)
+            ELSE printf('%s %.4f < 1（%d 项指标中 %d 项未达按时间进度的目标），得 %.2f / %g 分', l.zh, b.outcome_achievement, b.n_outcome, b.n_outcome_short, round(CAST(b.pts_outcome AS DECIMAL(18, 9)), 2), $w_outcome)
         END,
         CASE WHEN b.outcome_achievement IS NULL
             THEN printf('%s: no outcome target expected by the as-of date, not applicable (%g points left out)', l.en, $w_outcome)
-            ELSE printf('%s %.4f < 1 (%d of %d indicators behind the time-proportional target): %.2f of %g points', l.en, b.outcome_achievement, b.n_outcome_short, b.n_outcome, b.pts_outcome, $w_outcome)
+            ELSE printf('%s %.4f < 1 (%d of %d indicators behind the time-proportional target): %.2f of %g points', l.en, b.outcome_achievement, b.n_outcome_short, b.n_outcome, round(CAST(b.pts_outcome AS DECIMAL(18, 9)), 2), $w_outcome)
         END,
         json_object('outcome_achievement', b.outcome_achievement, 'indicators', b.n_outcome,
             'behind', b.n_outcome_short, 'points', b.pts_outcome, 'max_points', $w_outcome)
@@ -166,13 +166,13 @@ reasons AS (
         b.project_id, b.review_year, 'leaf:expert',
         CASE
             WHEN b.expert_score IS NULL THEN printf('%s：本年度无专家评分，不适用（%g 分不计入）', l.zh, $w_expert)
-            WHEN b.trimmed THEN printf('%s %.2f（%d 名专家，去掉一个最高分和一个最低分），得 %.2f / %g 分', l.zh, b.expert_score, b.n_experts, b.pts_expert, $w_expert)
-            ELSE printf('%s %.2f（%d 名专家的平均分），得 %.2f / %g 分', l.zh, b.expert_score, b.n_experts, b.pts_expert, $w_expert)
+            WHEN b.trimmed THEN printf('%s %.2f（%d 名专家，去掉一个最高分和一个最低分），得 %.2f / %g 分', l.zh, b.expert_score, b.n_experts, round(CAST(b.pts_expert AS DECIMAL(18, 9)), 2), $w_expert)
+            ELSE printf('%s %.2f（%d 名专家的平均分），得 %.2f / %g 分', l.zh, b.expert_score, b.n_experts, round(CAST(b.pts_expert AS DECIMAL(18, 9)), 2), $w_expert)
         END,
         CASE
             WHEN b.expert_score IS NULL THEN printf('%s: no expert score this year, not applicable (%g points left out)', l.en, $w_expert)
-            WHEN b.trimmed THEN printf('%s %.2f (%d experts, highest and lowest dropped): %.2f of %g points', l.en, b.expert_score, b.n_experts, b.pts_expert, $w_expert)
-            ELSE printf('%s %.2f (mean of %d experts): %.2f of %g points', l.en, b.expert_score, b.n_experts, b.pts_expert, $w_expert)
+            WHEN b.trimmed THEN printf('%s %.2f (%d experts, highest and lowest dropped): %.2f of %g points', l.en, b.expert_score, b.n_experts, round(CAST(b.pts_expert AS DECIMAL(18, 9)), 2), $w_expert)
+            ELSE printf('%s %.2f (mean of %d experts): %.2f of %g points', l.en, b.expert_score, b.n_experts, round(CAST(b.pts_expert AS DECIMAL(18, 9)), 2), $w_expert)
         END,
         json_object('expert_score', b.expert_score, 'experts', b.n_experts, 'trimmed', b.trimmed,
             'points', b.pts_expert, 'max_points', $w_expert)

@@ -1,0 +1,72 @@
+"""The report layer (group ``report``), partitioned by review year (REPORT.md).
+
+``performance_report`` writes the evaluator's five deliverables for year Y into
+``SCORECARD_REPORTS_DIR/Y/`` (HTML, PDF, XLSX, CSV, manifest) and ``dashboards`` the analysts'
+Plotly pages beside them. Every number comes from the ``mart`` tables; files are written atomically
+and the manifest last, so a failed run never leaves a half-written deliverable.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from pipelines.partitions import review_years, years_of
+from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
+
+
+class ReportConfig(dg.Config):
+    lang: str = Field(default="", description="Report language: zh+en (default), zh or en. Empty: SCORECARD_REPORT_LANG.")
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "performance_report",
+            description="年度绩效评估报告 The yearly performance evaluation: performance-evaluation-Y.html/.pdf/.xlsx, "
+            "project-review-Y.csv and manifest-Y.json in SCORECARD_REPORTS_DIR/Y/.",
+            deps=["project_review", "review_reason", "program_summary"],
+            group_name="report",
+            kinds={"plotly", "pdf", "excel"},
+            owners=["team:evaluation"],
+            partitions_def=review_years,
+        ),
+        dg.AssetSpec(
+            "dashboards",
+            description="Analyst dashboards (self-contained Plotly pages): portfolio overview, project drill-down, "
+            "recommendation board, in SCORECARD_REPORTS_DIR/Y/dashboards/.",
+            deps=["project_review", "program_summary"],
+            group_name="report",
+            kinds={"plotly"},
+            owners=["team:evaluation"],
+            partitions_def=review_years,
+        ),
+    ],
+    partitions_def=review_years,
+    pool=WRITER_POOL,
+    can_subset=False,
+)
+def performance_report(context: dg.AssetExecutionContext, config: ReportConfig, warehouse: Warehouse, paths: ScorecardPaths):
+    from scorecard.report.build import build_report
+
+    lang = config.lang or paths.report_lang
+    results = {}
+    with warehouse.get_connection() as con:
+        ensure_schemas(con)
+        for year in years_of(context):
+            results[year] = build_report(con, year, paths.reports, lang=lang, rubric_path=Path(paths.rubric))
+    report_meta: dict = {}
+    dash_meta: dict = {}
+    for year, r in results.items():
+        for kind, path in r.get("paths", {}).items():
+            target = dash_meta if str(kind).startswith("dashboard") else report_meta
+            target[f"{year} {kind}"] = dg.MetadataValue.path(str(path))
+        if r.get("summary_md"):
+            report_meta[f"{year} summary"] = dg.MetadataValue.md(r["summary_md"])
+        if r.get("seconds") is not None:
+            report_meta[f"{year} seconds"] = round(float(r["seconds"]), 2)
+    yield dg.MaterializeResult(asset_key="performance_report", metadata=report_meta)
+    yield dg.MaterializeResult(asset_key="dashboards", metadata=dash_meta)
+
+
+report_assets = [performance_report]
