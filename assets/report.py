@@ -43,6 +43,7 @@ class ReportConfig(dg.Config):
         ),
     ],
     partitions_def=review_years,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WRITER_POOL,
     can_subset=False,
 )

@@ -18,12 +18,16 @@ from assets.warehouse import star_schema  # noqa: E402
 from pipelines.jobs import jobs  # noqa: E402
 from pipelines.logging import progress_logger  # noqa: E402
 from pipelines.resources import default_resources  # noqa: E402
+from pipelines.schedules import schedules  # noqa: E402
+from pipelines.sensors import sensors  # noqa: E402
 
 all_assets = [*raw_assets, star_schema, *review_assets, *report_assets]
 
 defs = dg.Definitions(
     assets=all_assets,
     jobs=jobs,
+    schedules=schedules,
+    sensors=sensors,
     resources=default_resources(),
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
 )

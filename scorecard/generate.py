@@ -1116,8 +1116,9 @@ def _write_projects(out: Path, df: pl.DataFrame, book: _Book) -> None:
                 row.append(_num(v))
         rows.append(row)
     dup = by_year[2018][1]
-    rows.insert(len(rows) // 2, [_short_slash(dup[c]) if isinstance(dup[c], dt.date) else _num(dup[c]) for c in cols])
-    book.quarantine("projects", name, len(rows) // 2 + 2, "project_id", "duplicate_key", f"{dup['project_id']} already in projects_2018.csv")
+    at = len(rows) // 2
+    rows.insert(at, [_short_slash(dup[c]) if isinstance(dup[c], dt.date) else _num(dup[c]) for c in cols])
+    book.quarantine("projects", name, at + 2, "project_id", "duplicate_key", f"{dup['project_id']} already in projects_2018.csv")
     _write_csv(out / name, [zh[c] for c in cols], rows, encoding="gbk")
     book.wrote("projects", name, len(rows))
 

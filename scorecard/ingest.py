@@ -22,7 +22,7 @@ import polars as pl
 
 from scorecard.contracts import BOOL, CODE, DATE, DECIMAL, ID, INT, PERIOD, TEXT, Column, Dataset
 from scorecard.db import transaction
-from scorecard.reader import ROW, RawFile, dataset_files, read_file
+from scorecard.reader import EXTRA, ROW, RawFile, dataset_files, read_file
 
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2100, 12, 31)
 MAX_TEXT = 2000  # characters; a longer cell is almost certainly a paste error
@@ -74,8 +74,16 @@ class IngestResult:
 
 
 def _nfkc(col: str) -> pl.Expr:
-    """Full-width digits, letters, spaces and punctuation to their ASCII forms; trimmed."""
-    return pl.col(col).str.normalize("NFKC").str.strip_chars()
+    """Full-width digits, letters, spaces and punctuation to their ASCII forms; zero-width characters
+    (a BOM or ZWSP pasted from a web page) removed; trimmed."""
+    return pl.col(col).str.normalize("NFKC").str.replace_all("[\u200b\u200c\u200d\u2060\ufeff]", "").str.strip_chars()
+
+
+def _thousands(text: pl.Expr) -> pl.Expr:
+    """Drop thousands separators only where they are unambiguous: ``1,234.5`` and ``1,234,567`` lose
+    their commas; ``1,23`` or ``1.234,5`` keep them (and so fail to parse, and are quarantined)."""
+    grouped = text.str.contains(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+    return pl.when(grouped).then(text.str.replace_all(",", "")).otherwise(text)
 
 
 def _text_form(column: Column) -> pl.Expr:
@@ -91,15 +99,14 @@ def _text_form(column: Column) -> pl.Expr:
                 labels[_nfkc_py(text).lower()] = code
         expr = expr.replace(labels)
     elif column.type == DECIMAL:
-        expr = (
+        expr = _thousands(
             _nfkc(name)
-            .str.replace_all(r"[,\s]", "")
-            .str.replace(r"万元$|万$", "")
-            .str.replace(r"^[¥￥]", "")
-            .str.replace(r"^\((.*)\)$", "-$1")
+            .str.replace(r"\s*(?:万元|万)$", "")
+            .str.replace(r"^[¥￥]\s*", "")
+            .str.replace(r"^\(\s*(.*?)\s*\)$", "-$1")
         )
     elif column.type == INT:
-        expr = _nfkc(name).str.replace_all(r"[,\s]", "").str.replace(r"年$", "").str.replace(r"\.0+$", "")
+        expr = _thousands(_nfkc(name).str.replace(r"\s*年$", "")).str.replace(r"\.0+$", "")
     elif column.type == DATE:
         text = _nfkc(name)
         parts = text.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$")
@@ -153,7 +160,7 @@ def _problem(column: Column, raw: pl.Expr, text: pl.Expr, value: pl.Expr) -> pl.
     present = text.is_not_null()
     if not column.nullable:
         checks.append((~present, "missing_value", f"{name} is empty; a value is required"))
-    if column.type == TEXT:
+    if column.type in (TEXT, ID):
         checks.append((text.str.len_chars() > MAX_TEXT, "too_long", f"{name} is longer than {MAX_TEXT} characters"))
     if column.type == CODE:
         allowed = ", ".join(column.codes)
@@ -198,10 +205,16 @@ def normalise(dataset: Dataset, raw: pl.DataFrame) -> tuple[pl.DataFrame, dict[s
     for col in dataset.columns:
         text = pl.col(f"_t_{col.name}")
         typed_cols.append(_typed(col, text).alias(col.name))
-        changed_cols.append(
-            (text.is_not_null() & (text != pl.col(col.name).fill_null(""))).sum().alias(col.name)
-        )
-    changed = frame.select(changed_cols).row(0, named=True) if frame.height else {c.name: 0 for c in dataset.columns}
+        changed_cols.append((text.is_not_null() & (text != pl.col(col.name).fill_null(""))).alias(f"_n_{col.name}"))
+    frame = frame.with_columns(changed_cols)
+    changed = (
+        frame.select([pl.col(f"_n_{c.name}").sum().alias(c.name) for c in dataset.columns]).row(0, named=True)
+        if frame.height
+        else {c.name: 0 for c in dataset.columns}
+    )
+    frame = frame.with_columns(
+        _normalised=pl.sum_horizontal([pl.col(f"_n_{c.name}").cast(pl.Int32) for c in dataset.columns]).cast(pl.Int32)
+    ).drop([f"_n_{c.name}" for c in dataset.columns])
     frame = frame.with_columns([pl.col(c.name).alias(f"_r_{c.name}") for c in dataset.columns]).with_columns(typed_cols)
     for col in dataset.columns:
         problem_cols.append(_problem(col, pl.col(f"_r_{col.name}"), pl.col(f"_t_{col.name}"), pl.col(col.name)).alias(f"_p_{col.name}"))
@@ -214,6 +227,17 @@ def normalise(dataset: Dataset, raw: pl.DataFrame) -> tuple[pl.DataFrame, dict[s
             [pl.when(pl.col("_problem_column") == n).then(pl.col(f"_r_{n}")) for n in names]
         ),
     )
+    if EXTRA in frame.columns:
+        # More cells than the header has columns: the values are probably shifted by an unquoted
+        # delimiter (e.g. 1,234 written without quotes), so no cell of the row can be trusted.
+        extra = pl.col(EXTRA).is_not_null()
+        frame = frame.with_columns(
+            _problem=pl.when(extra)
+            .then(pl.lit("extra_cells|the row has more cells than the header has columns (an unquoted comma?)"))
+            .otherwise(pl.col("_problem")),
+            _problem_column=pl.when(extra).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("_problem_column")),
+            _problem_value=pl.when(extra).then(pl.col(EXTRA)).otherwise(pl.col("_problem_value")),
+        )
     frame = frame.drop([f"_{p}_{n}" for p in ("t", "r", "p") for n in names])
     return frame, {k: int(v) for k, v in changed.items() if v}
 
@@ -262,8 +286,11 @@ def ingest_files(dataset: Dataset, files: list[RawFile], known_projects: pl.Seri
         )
         for i, f in enumerate(files)
     ]
-    empty = pl.DataFrame(schema={**{n: pl.String for n in names}, ROW: pl.Int64, "_file_index": pl.Int32, "_source_file": pl.String, "_file_sha256": pl.String})
-    raw = pl.concat(frames, how="vertical") if frames else empty
+    empty = pl.DataFrame(
+        schema={**{n: pl.String for n in names}, ROW: pl.Int64, EXTRA: pl.String, "_file_index": pl.Int32, "_source_file": pl.String, "_file_sha256": pl.String}
+    )
+    frames = [f if EXTRA in f.columns else f.with_columns(pl.lit(None, dtype=pl.String).alias(EXTRA)) for f in frames]
+    raw = pl.concat([f.select(empty.columns) for f in frames], how="vertical") if frames else empty
     frame, normalised = normalise(dataset, raw)
     frame = check_rows(dataset, frame, known_projects)
     bad = pl.col("_problem").is_not_null()
@@ -280,20 +307,22 @@ def ingest_files(dataset: Dataset, files: list[RawFile], known_projects: pl.Seri
     clean = frame.filter(~bad).select(
         [*names, pl.col("_source_file"), pl.col(ROW).cast(pl.Int32).alias("_source_row"), pl.col("_file_sha256")]
     )
-    per_file_q = quarantine.group_by("source_file").len().rows() if quarantine.height else []
-    q_counts = dict(per_file_q)
+    # Counted independently per file, so that rows read = clean + quarantined is a real check.
+    q_counts = dict(quarantine.group_by("source_file").len().rows()) if quarantine.height else {}
+    c_counts = dict(clean.group_by("_source_file").len().rows()) if clean.height else {}
+    n_counts = dict(frame.group_by("_source_file").agg(pl.col("_normalised").sum()).rows()) if frame.height else {}
     stats = []
     for f in files:
         n_read = f.frame.height
-        n_q = int(q_counts.get(f.path.name, 0))
         stats.append(
             FileStats(
                 file=f.path.name,
                 sha256=f.sha256,
                 bytes=f.size,
                 rows_read=n_read,
-                rows_clean=n_read - n_q,
-                rows_quarantined=n_q,
+                rows_clean=int(c_counts.get(f.path.name, 0)),
+                rows_quarantined=int(q_counts.get(f.path.name, 0)),
+                normalised_cells=int(n_counts.get(f.path.name, 0) or 0),
                 blank_rows=f.blank_rows,
                 encoding=f.encoding,
                 delimiter=f.delimiter,
@@ -360,7 +389,7 @@ def load_dataset(
                 "rows_read": s.rows_read,
                 "rows_clean": s.rows_clean,
                 "rows_quarantined": s.rows_quarantined,
-                "normalised_cells": sum(result.normalised.values()) if i == 0 else 0,
+                "normalised_cells": s.normalised_cells,
                 "ignored_columns": ", ".join(s.ignored_columns),
                 "loaded_at": loaded_at,
             }
@@ -395,9 +424,9 @@ def summary_from_log(con: duckdb.DuckDBPyConnection, dataset: str, unchanged: bo
     """The latest load of a dataset, per file, as recorded in raw.load_log."""
     rows = con.sql(
         """
-        SELECT source_file, file_sha256, rows_read, rows_clean, rows_quarantined, ignored_columns
+        SELECT source_file, file_sha256, rows_read, rows_clean, rows_quarantined, ignored_columns, normalised_cells
         FROM raw.load_log
-        WHERE load_id = (SELECT load_id FROM raw.load_state WHERE dataset = $d)
+        WHERE dataset = $d AND load_id = (SELECT load_id FROM raw.load_state WHERE dataset = $d)
         ORDER BY source_file
         """,
         params={"d": dataset},
@@ -410,7 +439,10 @@ def summary_from_log(con: duckdb.DuckDBPyConnection, dataset: str, unchanged: bo
         "dataset": dataset,
         "unchanged": unchanged,
         "files": [
-            {"file": r[0], "sha256": r[1], "rows_read": r[2], "rows_clean": r[3], "rows_quarantined": r[4], "ignored_columns": r[5] or ""}
+            {
+                "file": r[0], "sha256": r[1], "rows_read": r[2], "rows_clean": r[3], "rows_quarantined": r[4],
+                "normalised_cells": r[6], "ignored_columns": r[5] or "",
+            }
             for r in rows
         ],
         "rows_read": sum(r[2] for r in rows),

@@ -1,11 +1,13 @@
 """Read one raw file into a frame of strings (DATA.md "Raw inputs", "Ingestion rules").
 
-The reader's only job is to get every cell out of a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030; comma,
-semicolon or tab), XLSX (first sheet, header found below title rows) or Parquet file as text, with the
-spreadsheet row number of each row. Typing, normalisation and quarantine happen in ``scorecard.ingest``.
+The reader's only job is to get every cell out of a CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM,
+GBK/GB18030; comma, semicolon or tab), XLSX (the sheet whose top rows hold the headers, found below
+title rows and merged cells) or Parquet file as text, with the spreadsheet row number of each row.
+Typing, normalisation and quarantine happen in ``scorecard.ingest``.
 
 A file that cannot be used at all raises :class:`FileError` with a message naming the file and the
-problem; nothing is written in that case.
+problem; nothing is written in that case. ``read_file`` raises nothing else, whatever the bytes
+(tests/test_properties.py fuzzes it). docs/bad-data.md lists what happens to each kind of bad input.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import hashlib
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 SUPPORTED_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES
 ROW = "_source_row"  # spreadsheet row number: header = 1, first data row = 2 (or the sheet's own row)
+EXTRA = "_extra_cells"  # non-empty cells beyond the header's last column (CSV), else NULL
 
 
 class FileError(Exception):
@@ -110,9 +112,28 @@ def read_file(path: Path, dataset: Dataset) -> RawFile:
 
 # ---------------------------------------------------------------------------------------------- CSV
 
+# What a non-CSV file looks like in its first bytes: (magic, what it is).
+MAGIC = (
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook?) with a CSV name; save it as .xlsx or export it as CSV"),
+    (b"\xd0\xcf\x11\xe0", "an Office (OLE) file — an old .xls or an encrypted workbook — with a CSV name; export it as CSV"),
+    (b"PAR1", "a Parquet file with a CSV name; name it .parquet"),
+    (b"%PDF", "a PDF document, not a CSV export"),
+    (b"\x89PNG", "a PNG image, not a CSV export"),
+    (b"\xff\xd8\xff", "a JPEG image, not a CSV export"),
+    (b"\x1f\x8b", "a gzip archive, not a CSV export; unpack it first"),
+)
+# C0 control characters other than tab, CR, LF (and a DOS end-of-file mark): never in a real CSV export.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x19\x1b-\x1f\x7f]")
+
 
 def decode(path: Path, data: bytes) -> tuple[bytes, str]:
-    """UTF-8 bytes of the file and the encoding found: UTF-8 (BOM stripped), else GB18030."""
+    """UTF-8 bytes of the file and the encoding found: UTF-16 with a BOM, UTF-8 (BOM stripped), else
+    GB18030 (a superset of GBK, so GBK files and rare characters such as 𠮷 both read)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").encode("utf-8"), "utf-16"
+        except UnicodeDecodeError:
+            raise FileError(path, "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 text") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data, encoding = data[3:], "utf-8-sig"
     else:
@@ -130,14 +151,23 @@ def decode(path: Path, data: bytes) -> tuple[bytes, str]:
         ) from None
 
 
+def _sniff_binary(path: Path, data: bytes) -> None:
+    for magic, what in MAGIC:
+        if data.startswith(magic):
+            raise FileError(path, f"not a text file: this is {what}")
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileError(path, "not a text file (binary content); expected a CSV export")
+
+
 def _read_csv(path: Path) -> RawFile:
     data = path.read_bytes()
-    if b"\x00" in data[:65536]:
-        raise FileError(path, "not a text file (binary content); expected a CSV export")
+    _sniff_binary(path, data)
     data, encoding = decode(path, data)
-    if data.count(b'"') % 2:
-        raise FileError(path, "the CSV is cut off inside a quoted field (unbalanced quotes); the file is incomplete")
-    first_line = data.split(b"\n", 1)[0].decode("utf-8")
+    text = data.decode("utf-8")
+    sample = text[:65536]
+    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 1000):
+        raise FileError(path, "not a text file (binary content: control characters); expected a CSV export")
+    first_line = text.split("\n", 1)[0].rstrip("\r")
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     header = next(csv.reader([first_line], delimiter=delimiter), [])
@@ -151,29 +181,86 @@ def _read_csv(path: Path) -> RawFile:
             new_columns=[f"c{i}" for i in range(len(header))],
             infer_schema=False,
             quote_char='"',
+            raise_if_empty=False,
         )
-    except pl.exceptions.PolarsError as exc:
-        message = str(exc).splitlines()[0]
-        raise FileError(path, f"cannot parse as CSV with delimiter {delimiter!r}: {message}") from None
+        if frame.width != len(header):  # e.g. a quoted header cell that held the delimiter
+            raise pl.exceptions.ComputeError("header width differs")
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(EXTRA))
+    except pl.exceptions.PolarsError:
+        # Polars' fast reader refuses ragged rows, stray quotes and cut-off files; read the file again
+        # with Python's strict CSV reader, which says exactly which of these it is.
+        frame, header = _read_csv_strict(path, text, delimiter)
     return RawFile(path, "", 0, _with_rows(frame, 2), encoding=encoding, delimiter=delimiter, headers=header)
+
+
+def _read_csv_strict(path: Path, text: str, delimiter: str) -> tuple[pl.DataFrame, list[str]]:
+    """Every record as text cells. A record with more non-empty cells than the header keeps them in
+    EXTRA (quarantined later: its values are probably shifted by an unquoted delimiter)."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        row = len(records) + 1  # the spreadsheet row of the record that failed (header = 1)
+        if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+            raise FileError(path, f"the CSV is cut off inside a quoted field (starting at row {row}); the file is incomplete") from None
+        raise FileError(path, f"cannot parse as CSV with delimiter {delimiter!r}: row {row}: {exc}") from None
+    header = records[0] if records else []
+    width = len(header)
+    body = records[1:]
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    extra: list[str | None] = []
+    for record in body:
+        if not record:  # a blank line: an all-empty row (dropped later as blank, its number kept)
+            record = []
+        for i in range(width):
+            columns[i].append(record[i] if i < len(record) and record[i] != "" else None)
+        rest = [c for c in record[width:] if c.strip()]
+        extra.append(delimiter.join(record[width:]) if rest else None)
+    frame = pl.DataFrame(
+        {**{f"c{i}": pl.Series(col, dtype=pl.String) for i, col in enumerate(columns)}, EXTRA: pl.Series(extra, dtype=pl.String)},
+        height=len(body),
+    )
+    return frame, header
 
 
 # --------------------------------------------------------------------------------------------- XLSX
 
+HEADER_SEARCH_ROWS = 30
+_EXCEL_ERRORS = {
+    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
+    "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+}
 
-def _xlsx_first_row(path: Path) -> int:
-    """The sheet row number of the first row that the XLSX reader returns (it drops leading blank rows)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
-            if not names:
-                return 1
-            with zf.open(sorted(names, key=lambda n: int(re.sub(r"\D", "", n) or 0))[0]) as fh:
-                head = fh.read(8192).decode("utf-8", "replace")
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return 1
-    match = re.search(r'<dimension ref="[A-Z]+(\d+)', head) or re.search(r'<row r="(\d+)"', head)
-    return int(match.group(1)) if match else 1
+
+def _find_header(cells: pl.DataFrame, dataset: Dataset) -> int | None:
+    """Index of the first of the top rows that holds the dataset's headers (at least 3 of them)."""
+    known = header_map(dataset)
+    for i, row in enumerate(cells.head(HEADER_SEARCH_ROWS).iter_rows()):
+        hits = len({known[k] for v in row if v is not None and (k := header_key(v)) in known})
+        if hits >= min(3, len(dataset.columns)):
+            return i
+    return None
+
+
+def _load_sheet(reader, index: int) -> pl.DataFrame:
+    """Every cell of a sheet as text, row i = sheet row i + 1 (leading blank rows kept), with Excel
+    error cells (#DIV/0!, #N/A, …) kept as their error text so that they are quarantined, not blank."""
+    sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+    batch, errors = sheet.to_arrow_with_errors()
+    cells = pl.from_arrow(batch)
+    if not isinstance(cells, pl.DataFrame):  # pragma: no cover - a record batch is always a frame
+        cells = cells.to_frame()
+    cells.columns = [f"c{i}" for i in range(cells.width)]
+    for error in getattr(errors, "errors", None) or []:
+        row, col = error.offset_position
+        match = re.search(r"Error\((\w+)\)", error.detail)
+        if match and 0 <= row < cells.height and 0 <= col < cells.width:
+            text = _EXCEL_ERRORS.get(match.group(1), f"#{match.group(1).upper()}")
+            cells[row, col] = text
+    return cells
 
 
 def _read_xlsx(path: Path, dataset: Dataset) -> RawFile:
@@ -184,28 +271,36 @@ def _read_xlsx(path: Path, dataset: Dataset) -> RawFile:
         raise FileError(path, "the workbook is encrypted (password-protected) or an old .xls file; save it as an unprotected .xlsx")
     if not head.startswith(b"PK"):
         raise FileError(path, "not a valid .xlsx workbook (not a zip archive); the file may be corrupt")
+    found: list[tuple[str, pl.DataFrame, int]] = []
     try:
         reader = fastexcel.read_excel(path)
-        sheet = reader.load_sheet(0, header_row=None, dtypes="string")
-        cells = sheet.to_polars()
-    except Exception as exc:  # fastexcel raises its own error classes
-        raise FileError(path, f"cannot read the workbook: {str(exc).splitlines()[0]}") from None
-    if cells.height == 0:
-        raise FileError(path, "the first sheet is empty; expected a header row")
-    offset = _xlsx_first_row(path)
-    known = header_map(dataset)
-    header_index = None
-    for i, row in enumerate(cells.head(30).iter_rows()):
-        hits = sum(1 for v in row if v is not None and header_key(v) in known)
-        if hits >= min(3, len(dataset.columns)) or hits == len(dataset.columns):
-            header_index = i
-            break
-    if header_index is None:
-        raise FileError(path, "no header row found in the first 30 rows of the first sheet (expected the dataset's column names)")
+        names = list(reader.sheet_names)
+        for index, name in enumerate(names):
+            cells = _load_sheet(reader, index)
+            header_index = _find_header(cells, dataset) if cells.height else None
+            if header_index is not None:
+                found.append((name, cells, header_index))
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # fastexcel raises its own error classes (and pyo3 panics)
+        raise FileError(path, f"cannot read the workbook: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    if not names:
+        raise FileError(path, "the workbook has no sheets")
+    if not found:
+        raise FileError(
+            path,
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows of any sheet "
+            f"({', '.join(repr(n) for n in names)}); expected the dataset's column names",
+        )
+    if len(found) > 1:
+        which = ", ".join(repr(name) for name, _, _ in found)
+        raise FileError(
+            path, f"several sheets hold {dataset.name} rows ({which}); put them in one sheet or in separate files"
+        )
+    _, cells, header_index = found[0]
     header = [("" if v is None else str(v)) for v in cells.row(header_index)]
-    body = cells.slice(header_index + 1)
-    body.columns = [f"c{i}" for i in range(len(header))]
-    first_row = offset + header_index + 1
+    body = cells.slice(header_index + 1).with_columns(pl.lit(None, dtype=pl.String).alias(EXTRA))
+    first_row = header_index + 2  # sheet row numbers are 1-based; the header is at header_index + 1
     return RawFile(path, "", 0, _with_rows(body, first_row), header_row=first_row - 1, headers=header)
 
 
@@ -215,10 +310,18 @@ def _read_xlsx(path: Path, dataset: Dataset) -> RawFile:
 def _read_parquet(path: Path) -> RawFile:
     try:
         frame = pl.read_parquet(path)
-    except Exception as exc:
-        raise FileError(path, f"cannot read as Parquet: {str(exc).splitlines()[0]}") from None
-    headers = list(frame.columns)
-    frame = frame.select([pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(headers)])
+        headers = [str(c) for c in frame.columns]
+        frame = frame.select(
+            [
+                pl.col(c).cast(pl.String).alias(f"c{i}")
+                for i, c in enumerate(frame.columns)
+            ]
+        )
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:
+        raise FileError(path, f"cannot read as Parquet: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(EXTRA))
     return RawFile(path, "", 0, _with_rows(frame, 2), headers=headers)
 
 
@@ -240,6 +343,8 @@ def _map_headers(raw: RawFile, dataset: Dataset) -> None:
         if canonical is None:
             if header and header.strip():
                 ignored.append(header.strip())
+            elif raw.frame.select(pl.col(column).str.strip_chars().str.len_chars().fill_null(0).max()).item() or 0:
+                ignored.append(f"(column {i + 1}, no header)")
             continue
         if canonical in renames.values():
             raise FileError(raw.path, f"column '{canonical}' appears twice in the header (as '{header}'); remove one")
@@ -248,11 +353,14 @@ def _map_headers(raw: RawFile, dataset: Dataset) -> None:
     if missing:
         labels = ", ".join(f"{name} ({dataset.column(name).zh})" for name in missing)
         raise FileError(raw.path, f"required column missing: {labels}")
-    frame = raw.frame.select([pl.col(src).alias(dst) for src, dst in renames.items()] + [pl.col(ROW)])
+    extra = pl.col(EXTRA) if EXTRA in raw.frame.columns else pl.lit(None, dtype=pl.String).alias(EXTRA)
+    frame = raw.frame.select([pl.col(src).alias(dst) for src, dst in renames.items()] + [pl.col(ROW), extra])
     for col in dataset.columns:  # optional columns that are absent: all empty
         if col.name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col.name))
-    blank = pl.all_horizontal([pl.col(c.name).is_null() | (pl.col(c.name).str.strip_chars() == "") for c in dataset.columns])
+    blank = pl.all_horizontal(
+        [pl.col(c.name).is_null() | (pl.col(c.name).str.strip_chars() == "") for c in dataset.columns] + [pl.col(EXTRA).is_null()]
+    )
     raw.blank_rows = int(frame.select(blank.sum()).item())
-    raw.frame = frame.filter(~blank).select([c.name for c in dataset.columns] + [ROW])
+    raw.frame = frame.filter(~blank).select([c.name for c in dataset.columns] + [ROW, EXTRA])
     raw.ignored_columns = ignored

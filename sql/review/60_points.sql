@@ -21,13 +21,18 @@ WITH measured AS (
     LEFT JOIN review_experts AS e USING (project_id)
 ),
 earned AS (
-    -- points earned per leaf; NULL = not applicable (caps apply only here, §9)
+    -- points earned per leaf; NULL = not applicable (caps apply only here, §9).
+    -- DuckDB's least() ignores NULLs (least(NULL, 1) = 1), so the caps are written as CASE.
     SELECT
         *,
-        $w_spi * least(spi, 1.0) AS pts_spi,
+        $w_spi * CASE WHEN spi > 1 THEN 1.0 ELSE spi END AS pts_spi,
         $w_on_time * on_time_rate AS pts_on_time,
-        $w_fund_execution * least(fund_execution_rate / $exec_target, 1.0) AS pts_fund_execution,
-        $w_self_funding * least(self_funding_arrival_rate, 1.0) AS pts_self_funding,
+        $w_fund_execution * CASE
+            WHEN fund_execution_rate / $exec_target > 1 THEN 1.0 ELSE fund_execution_rate / $exec_target
+        END AS pts_fund_execution,
+        $w_self_funding * CASE
+            WHEN self_funding_arrival_rate > 1 THEN 1.0 ELSE self_funding_arrival_rate
+        END AS pts_self_funding,
         $w_output * output_achievement AS pts_output,
         $w_outcome * outcome_achievement AS pts_outcome,
         $w_expert * expert_score / 100.0 AS pts_expert

@@ -1,0 +1,212 @@
+"""Sensors: new raw data → ingest → the review years, in order (docs/analyst-guide.md).
+
+``raw_files_sensor`` watches SCORECARD_RAW_DIR. Its cursor is the JSON state of the folder (name →
+size, modification time, SHA-256). When a file is added, changed or removed it requests
+``ingest_job`` with a run key made from the names and hashes of all files, so the same set of files
+is never ingested twice by the sensor (Dagster skips a run key it has seen). A file modified in the
+last ``SETTLE_SECONDS`` is still being copied: the sensor waits for the next tick.
+
+``review_after_ingest`` is a run-status sensor. When an ``ingest_job`` run that the sensor or an
+analyst in the UI started succeeds, it reads (read-only, for a moment) the latest year present in
+the warehouse — the latest quarter reported or expert review held, no later than this year — and
+requests ``annual_review_job`` for 2017. Each successful year of that chain requests the next one,
+up to the latest year. Years run one after the other because year Y reads year Y−1's grades and
+decisions; this is what ``scorecard run`` does in-process, so both write the same warehouse and
+reports. A failed year stops the chain (fix, then launch the rest from the UI or as a backfill).
+Ingest runs of ``scorecard run`` (in-process) or of the GraphQL API without those tags start no chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from pipelines.jobs import annual_review_job, ingest_job
+from pipelines.resources import ScorecardPaths
+from pipelines.schedules import FIRST_REVIEW_YEAR, REVIEW_TIMEZONE, automation_default_status
+from scorecard.settings import get_settings
+
+RAW_SUFFIXES = {".csv", ".xlsx", ".parquet"}
+SETTLE_SECONDS = 10
+CHAIN_TAG = "scorecard/chain"
+THROUGH_TAG = "scorecard/through_year"
+
+
+def default_sensor_status() -> dg.DefaultSensorStatus:
+    return dg.DefaultSensorStatus.RUNNING if automation_default_status() else dg.DefaultSensorStatus.STOPPED
+
+
+# ----------------------------------------------------------------------------- raw folder state
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def raw_files(raw_dir: Path) -> list[Path]:
+    """The data files of the raw folder (DATA.md formats; no hidden, temporary or lock files)."""
+    if not raw_dir.is_dir():
+        return []
+    return sorted(
+        p
+        for p in raw_dir.iterdir()
+        if p.is_file() and p.suffix.lower() in RAW_SUFFIXES and not p.name.startswith((".", "~$"))
+    )
+
+
+def folder_state(raw_dir: Path, previous: dict | None = None) -> dict[str, dict]:
+    """name → {size, mtime_ns, sha256}; a file whose size and mtime are unchanged keeps its hash."""
+    previous = previous or {}
+    state: dict[str, dict] = {}
+    for path in raw_files(raw_dir):
+        st = path.stat()
+        old = previous.get(path.name)
+        if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
+            sha = old["sha256"]
+        else:
+            sha = _sha256(path)
+        state[path.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}
+    return state
+
+
+def run_key_for(state: dict[str, dict]) -> str:
+    """Same names and contents → same key (modification times do not count)."""
+    content = json.dumps(sorted((name, f["sha256"]) for name, f in state.items()))
+    return "raw-" + hashlib.sha256(content.encode()).hexdigest()[:24]
+
+
+def diff_states(old: dict[str, dict], new: dict[str, dict]) -> dict[str, list[str]]:
+    return {
+        "added": sorted(set(new) - set(old)),
+        "changed": sorted(n for n in set(new) & set(old) if new[n]["sha256"] != old[n]["sha256"]),
+        "removed": sorted(set(old) - set(new)),
+    }
+
+
+def _load_cursor(cursor: str | None) -> dict[str, dict]:
+    if not cursor:
+        return {}
+    try:
+        return json.loads(cursor).get("files", {})
+    except (ValueError, AttributeError):
+        return {}
+
+
+@dg.sensor(
+    name="raw_files_sensor",
+    job=ingest_job,
+    minimum_interval_seconds=30,
+    default_status=default_sensor_status(),
+    description=(
+        "Watches SCORECARD_RAW_DIR (names, sizes, SHA-256). A file added, changed or removed requests "
+        "ingest_job; the run key is made of the file hashes, so the same files are never ingested twice. "
+        "A successful ingest then starts the review years (sensor review_after_ingest)."
+    ),
+)
+def raw_files_sensor(context: dg.SensorEvaluationContext, paths: ScorecardPaths):
+    raw_dir = paths.raw
+    old = _load_cursor(context.cursor)
+    now = time.time()
+    unsettled = [p.name for p in raw_files(raw_dir) if now - p.stat().st_mtime < SETTLE_SECONDS]
+    if unsettled:
+        return dg.SkipReason(f"waiting for files still being written: {', '.join(unsettled)}")
+    new = folder_state(raw_dir, old)
+    changes = diff_states(old, new)
+    cursor = json.dumps({"files": new}, sort_keys=True)
+    if not new:
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"no data files in {raw_dir}"), cursor=cursor)
+    if not any(changes.values()):
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"no change in {raw_dir} ({len(new)} files)"), cursor=cursor)
+    summary = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in changes.items() if names)
+    context.log.info(f"raw folder changed — {summary}")
+    request = dg.RunRequest(
+        run_key=run_key_for(new),
+        tags={
+            "scorecard/trigger": "raw_files_sensor",
+            "scorecard/raw_changes": summary[:250],
+        },
+    )
+    return dg.SensorResult(run_requests=[request], cursor=cursor)
+
+
+# ----------------------------------------------------------------------------- review chain
+def latest_data_year(warehouse: Path, today: dt.date | None = None) -> int:
+    """The latest year with a progress report or an expert review in the warehouse, within
+    [2017, this year]. Opens the file read-only for one query (retrying while a writer holds it)."""
+    import duckdb
+
+    today = today or dt.datetime.now(ZoneInfo(REVIEW_TIMEZONE)).date()
+    query = """
+        SELECT max(y) FROM (
+            SELECT max(period_year) AS y FROM fact_progress
+            UNION ALL SELECT max(review_year) FROM fact_expert_review
+        )"""
+    for attempt in range(10):
+        try:
+            con = duckdb.connect(str(warehouse), read_only=True)
+        except duckdb.IOException:
+            if attempt == 9:
+                raise
+            time.sleep(1)
+            continue
+        try:
+            year = con.sql(query).fetchall()[0][0]
+        finally:
+            con.close()
+        break
+    if year is None:
+        return FIRST_REVIEW_YEAR
+    return max(FIRST_REVIEW_YEAR, min(int(year), today.year))
+
+
+def chain_request(job_name: str, tags: dict[str, str], run_id: str, warehouse: Path) -> dg.RunRequest | dg.SkipReason:
+    """What to launch after a successful run of ``job_name`` (tags: that run's tags)."""
+    if job_name == ingest_job.name:
+        if tags.get("dagster/sensor_name") != "raw_files_sensor" and tags.get("dagster/from_ui") != "true":
+            return dg.SkipReason(f"ingest run {run_id} was not started by raw_files_sensor or the UI: no review chain")
+        through = latest_data_year(warehouse)
+        chain, year = run_id, FIRST_REVIEW_YEAR
+    elif job_name == annual_review_job.name and CHAIN_TAG in tags:
+        chain, through = tags[CHAIN_TAG], int(tags[THROUGH_TAG])
+        year = int(tags["dagster/partition"]) + 1
+        if year > through:
+            return dg.SkipReason(f"review chain {chain[:8]} finished with {year - 1}")
+    else:
+        return dg.SkipReason(f"run {run_id} of {job_name} is not part of a review chain")
+    return dg.RunRequest(
+        run_key=f"chain-{chain}-{year}",
+        partition_key=str(year),
+        tags={CHAIN_TAG: chain, THROUGH_TAG: str(through), "scorecard/trigger": "review_after_ingest"},
+    )
+
+
+@dg.run_status_sensor(
+    name="review_after_ingest",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[ingest_job, annual_review_job],
+    request_job=annual_review_job,
+    default_status=default_sensor_status(),
+    minimum_interval_seconds=15,
+    description=(
+        "After a successful ingest_job (from raw_files_sensor or the UI): annual_review_job for 2017, then each "
+        "next year after the previous one succeeds, up to the latest year present in the warehouse."
+    ),
+)
+def review_after_ingest(context: dg.RunStatusSensorContext):
+    run = context.dagster_run
+    result = chain_request(run.job_name, dict(run.tags), run.run_id, get_settings().warehouse)
+    if isinstance(result, dg.SkipReason):
+        context.log.info(result.skip_message or "")
+        return result
+    return result
+
+
+sensors = [raw_files_sensor, review_after_ingest]

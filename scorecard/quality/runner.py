@@ -1,0 +1,261 @@
+"""Run an expectation suite with Great Expectations 1.x and return a plain summary.
+
+GX is imported here, lazily, inside :func:`validate` (``import great_expectations`` takes ~5 s; the
+Dagster definitions must load without it). The pandas route is used: DuckDB queries each of the
+suite's frames into a pandas DataFrame, an ephemeral GX context validates it (STACK-NOTES.md: the
+SQL route on DuckDB silently fails every expectation).
+
+    result = run_suite(con, suite("raw.projects"))
+    result.success, result.failed[0].name, result.failed[0].unexpected_count, result.failed[0].examples
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+
+from scorecard.quality.suites import ERROR, Expectation, Suite
+
+MAX_EXAMPLES = 10
+
+
+@dataclass
+class ExpectationResult:
+    suite: str
+    name: str
+    expectation: str  # GX expectation type, e.g. expect_column_values_to_be_between
+    column: str | None
+    severity: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    examples: list[Any]
+    frame: str
+    description: str = ""
+    error: str | None = None  # GX raised (e.g. a missing column): counted as a failure
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}:{self.column}" if self.column else self.name
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    severity: str | None  # the severity validated, None = all
+    results: list[ExpectationResult] = field(default_factory=list)
+    frame_rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[ExpectationResult]:
+        return [r for r in self.results if not r.success]
+
+    @property
+    def success(self) -> bool:
+        return not self.failed
+
+    def result(self, name: str, column: str | None = None) -> ExpectationResult:
+        """The result of rule `name` (on `column`, when the rule runs on several columns)."""
+        hits = [r for r in self.results if r.name == name and (column is None or r.column == column)]
+        if len(hits) != 1:
+            raise KeyError(f"{self.suite}: {len(hits)} results named {name!r} (column {column!r})")
+        return hits[0]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "expectations_run": len(self.results),
+            "expectations_passed": len(self.results) - len(self.failed),
+            "expectations_failed": len(self.failed),
+        }
+
+    def to_dict(self) -> dict:
+        return {"suite": self.suite, "severity": self.severity, "seconds": round(self.seconds, 3),
+                "frame_rows": self.frame_rows, **self.counts(), "results": [asdict(r) for r in self.results]}
+
+
+# ------------------------------------------------------------------------------ frames from DuckDB
+
+
+def _bind(sql: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", sql)}
+
+
+def load_frames(con: duckdb.DuckDBPyConnection, suite: Suite, names: set[str], params: dict[str, Any] | None = None):
+    """The named frames of a suite as pandas DataFrames (DuckDB relation → `.df()`)."""
+    frames = {}
+    for name in sorted(names):
+        sql = suite.frames[name].sql
+        frames[name] = con.sql(sql, params=_bind(sql, params) or None).df()
+    return frames
+
+
+def value_sets(con: duckdb.DuckDBPyConnection, expectations: list[Expectation]) -> dict[str, list]:
+    """Value sets that are read from the warehouse (e.g. the known project ids), per rule key."""
+    out: dict[str, list] = {}
+    for e in expectations:
+        if e.value_set_sql:
+            out[e.key] = [r[0] for r in con.sql(e.value_set_sql).fetchall()]
+    return out
+
+
+def run_suite(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    severity: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> SuiteResult:
+    """Query the suite's frames from the warehouse and validate them (only `severity`'s rules if given)."""
+    started = time.perf_counter()
+    chosen = [e for e in suite.expectations if severity is None or e.severity == severity]
+    frames = load_frames(con, suite, {e.frame for e in chosen}, params)
+    result = validate(suite, frames, severity=severity, value_sets=value_sets(con, chosen))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# ------------------------------------------------------------------------------ GX
+
+
+def _gx():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    return gx, gxe, ProgressBarsConfig
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly value: numpy scalars to Python, NaN/NA to None, dates to ISO text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            return str(value)
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN, pd.NA raise or compare unequal
+            return None
+    except TypeError:
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, float, str, bool)):
+        return value
+    if type(value).__name__ in ("Timestamp",):
+        return _plain(value.to_pydatetime())
+    return str(value)
+
+
+def _examples(result: dict) -> list[Any]:
+    rows = result.get("partial_unexpected_index_list")
+    if rows:
+        return _plain(list(rows)[:MAX_EXAMPLES])
+    values = result.get("partial_unexpected_list")
+    if values:
+        return _plain(list(values)[:MAX_EXAMPLES])
+    if "observed_value" in result:
+        return [_plain(result["observed_value"])]
+    return []
+
+
+def validate(
+    suite: Suite,
+    frames: dict[str, Any],
+    severity: str | None = None,
+    value_sets: dict[str, list] | None = None,
+) -> SuiteResult:
+    """Validate the suite's rules (of `severity`, or all) on the given frames (pandas or Polars).
+
+    One ephemeral GX context; one GX suite and validation definition per frame. A rule whose frame
+    is not given is not run.
+    """
+    gx, gxe, ProgressBarsConfig = _gx()
+    started = time.perf_counter()
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas(f"scorecard_{uuid.uuid4().hex[:8]}")
+    out = SuiteResult(suite.name, severity)
+    chosen = [e for e in suite.expectations if (severity is None or e.severity == severity) and e.frame in frames]
+    for frame_name in sorted({e.frame for e in chosen}):
+        df = frames[frame_name]
+        if hasattr(df, "to_pandas"):  # Polars
+            df = df.to_pandas()
+        out.frame_rows[frame_name] = len(df)
+        rules = {e.key: e for e in chosen if e.frame == frame_name}
+        gx_expectations = []
+        for key, e in rules.items():
+            kwargs = dict(e.kwargs)
+            if e.value_set_sql is not None:
+                kwargs["value_set"] = (value_sets or {}).get(key, [])
+            gx_expectations.append(getattr(gxe, e.gx)(**kwargs, meta={"rule": key}))
+        asset = source.add_dataframe_asset(f"{suite.name}.{frame_name}")
+        batch = asset.add_batch_definition_whole_dataframe("all")
+        gx_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}.{frame_name}", expectations=gx_expectations))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{suite.name}.{frame_name}", data=batch, suite=gx_suite)
+        )
+        index = [c for c in suite.frames[frame_name].index if c in df.columns]
+        result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
+        if index:
+            result_format["unexpected_index_column_names"] = index
+        validation = definition.run(batch_parameters={"dataframe": df}, result_format=result_format)
+        for r in validation.results:
+            cfg = r.expectation_config
+            e = rules[cfg.meta["rule"]]
+            res = dict(r.result or {})
+            error = None
+            info = r.exception_info or {}
+            if info.get("raised_exception"):
+                error = info.get("exception_message")
+            else:  # metric errors come back keyed by metric id
+                for v in info.values():
+                    if isinstance(v, dict) and v.get("raised_exception"):
+                        error = v.get("exception_message")
+                        break
+            out.results.append(
+                ExpectationResult(
+                    suite=suite.name,
+                    name=e.name,
+                    expectation=cfg.type,
+                    column=e.column,
+                    severity=e.severity,
+                    success=bool(r.success) and error is None,
+                    element_count=res.get("element_count", len(df)),
+                    unexpected_count=res.get("unexpected_count"),
+                    examples=[] if r.success else _examples(res),
+                    frame=frame_name,
+                    description=e.description,
+                    error=error,
+                )
+            )
+    order = {e.key: i for i, e in enumerate(suite.expectations)}
+    out.results.sort(key=lambda r: order.get(r.key, 0))
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def examples_json(result: ExpectationResult) -> str:
+    return json.dumps(result.examples, ensure_ascii=False, default=str)
+
+
+__all__ = ["ERROR", "ExpectationResult", "SuiteResult", "examples_json", "load_frames", "run_suite", "validate", "value_sets"]

@@ -1,0 +1,64 @@
+"""The XLSX: every table of the report on its own sheet, plus every ``mart.project_review`` row of
+the year. Headers are Chinese with the English below; 万元 as ``#,##0.00``, rates as percentages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from scorecard.report.data import COLUMNS
+from scorecard.report.i18n import LABELS, I18n
+
+FORMATS = {"money": "#,##0.00", "num": "#,##0.00", "pct": "0.0%", "int": "#,##0", "year": "0", "date": "yyyy-mm-dd"}
+CODE_COLUMNS = {"field": "field", "plan": "plan", "department": "department", "support_mode": "support_mode",
+                "grade": "grade", "prev_grade": "grade", "recommendation": "recommendation", "flag": "flag",
+                "indicator": "indicator", "prev_recommendation": "recommendation"}
+
+
+def write_workbook(path: Path, sheets: list[tuple[str, str, str, pl.DataFrame, str | None, bool]], i18n: I18n) -> dict[str, int]:
+    """``sheets``: (sheet name, title zh, title en, frame, dimension of dimension_value, translate codes).
+    Returns rows written per sheet."""
+    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "remove_timezone": True})
+    bold = wb.add_format({"bold": True, "font_size": 13, "font_name": "Noto Sans CJK SC"})
+    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E8EEF5", "border": 1,
+                          "font_name": "Noto Sans CJK SC"})
+    fmts = {k: wb.add_format({"num_format": v}) for k, v in FORMATS.items()}
+    counts = {}
+    for name, title_zh, title_en, frame, dimension, translate in sheets:
+        ws = wb.add_worksheet(name[:31])
+        ws.write(0, 0, i18n.t(title_zh, title_en), bold)
+        for j, col in enumerate(frame.columns):
+            zh, en, kind = COLUMNS.get(col, (col, col, "text"))
+            label = zh if i18n.lang == "zh" else en if i18n.lang == "en" else f"{zh}\n{en}"
+            if col not in COLUMNS:
+                label = col
+            ws.write(2, j, label, head)
+            width = max(10, min(40, max((len(str(v)) for v in frame[col].head(200).to_list() if v is not None), default=8) + 2))
+            ws.set_column(j, j, width, fmts.get(kind))
+        ws.set_row(2, 32)
+        table = None
+        for i, row in enumerate(frame.iter_rows(), start=3):
+            for j, (col, value) in enumerate(zip(frame.columns, row)):
+                if value is None:
+                    continue
+                if translate:
+                    table = CODE_COLUMNS.get(col) or (dimension if col == "dimension_value" else None)
+                    if table and isinstance(value, str):
+                        value = i18n.one(LABELS[table], value)
+                if isinstance(value, dt.datetime):
+                    ws.write_datetime(i, j, value, fmts["date"])
+                elif isinstance(value, dt.date):
+                    ws.write_datetime(i, j, dt.datetime.combine(value, dt.time()), fmts["date"])
+                elif isinstance(value, bool):
+                    ws.write_boolean(i, j, value)
+                else:
+                    ws.write(i, j, value)
+        ws.freeze_panes(3, 0)
+        if frame.width:
+            ws.autofilter(2, 0, 2 + frame.height, frame.width - 1)
+        counts[name[:31]] = frame.height
+    wb.close()
+    return counts

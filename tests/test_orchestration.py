@@ -1,0 +1,310 @@
+"""Orchestration (issue 6): the year-end schedule, the raw-folder sensor, the review chain after an
+ingest, the instance settings of dagster.yaml (run queue, single-writer pool) and the UI's catalogue
+(groups, descriptions, owners, kinds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.jobs import annual_review_job, ingest_job
+from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse
+from pipelines.schedules import REVIEW_CRON, REVIEW_TIMEZONE, year_end_review_schedule
+from pipelines.sensors import (
+    CHAIN_TAG,
+    THROUGH_TAG,
+    chain_request,
+    raw_files_sensor,
+    review_after_ingest,
+    run_key_for,
+)
+
+SH = ZoneInfo("Asia/Shanghai")
+REPO = Path(__file__).resolve().parents[1]
+
+
+# ----------------------------------------------------------------------------- schedule
+_INSTANCE: list[dg.DagsterInstance] = []
+
+
+def _instance() -> dg.DagsterInstance:
+    """One in-memory instance for the tick evaluations of this module (instance_for_test is slow)."""
+    if not _INSTANCE:
+        _INSTANCE.append(dg.DagsterInstance.ephemeral())
+    return _INSTANCE[0]
+
+
+def _tick(when: dt.datetime):
+    context = dg.build_schedule_context(
+        instance=_instance(), scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
+    data = year_end_review_schedule.evaluate_tick(context)
+    return data.run_requests or []
+
+
+def test_schedule_scores_the_ending_year_on_31_december():
+    requests = _tick(dt.datetime(2019, 12, 31, 2, 0, tzinfo=SH))
+    assert len(requests) == 1
+    assert requests[0].partition_key == "2019"
+    assert requests[0].job_name in (None, "annual_review_job")
+
+
+def test_schedule_scores_the_previous_year_again_on_15_january():
+    dec = _tick(dt.datetime(2019, 12, 31, 2, 0, tzinfo=SH))[0]
+    jan = _tick(dt.datetime(2020, 1, 15, 2, 0, tzinfo=SH))[0]
+    assert jan.partition_key == "2019"
+    # two ticks, two runs: their run keys differ
+    assert jan.run_key != dec.run_key
+
+
+def test_schedule_cron_ticks_fall_on_31_december_and_15_january_in_shanghai():
+    from dagster._utils.schedules import cron_string_iterator
+
+    assert year_end_review_schedule.execution_timezone == REVIEW_TIMEZONE == "Asia/Shanghai"
+    assert year_end_review_schedule.job_name == "annual_review_job"
+    start = dt.datetime(2019, 6, 1, tzinfo=SH).timestamp()
+    ticks = []
+    for cron in REVIEW_CRON:
+        it = cron_string_iterator(start, cron, REVIEW_TIMEZONE)
+        ticks += [next(it), next(it)]
+    ticks = sorted(t.astimezone(SH) for t in ticks)
+    assert [t.strftime("%Y-%m-%d %H:%M") for t in ticks] == [
+        "2019-12-31 02:00",
+        "2020-01-15 02:00",
+        "2020-12-31 02:00",
+        "2021-01-15 02:00",
+    ]
+    # every tick's partition exists in the review-year partitions (the current year included)
+    for t in ticks[:2]:
+        req = _tick(t)[0]
+        assert req.partition_key in annual_review_job.partitions_def.get_partition_keys(current_time=t)
+
+
+def test_schedule_and_sensors_default_on_and_registered():
+    repo = defs.get_repository_def()
+    assert {s.name for s in repo.schedule_defs} == {"year_end_review_schedule"}
+    assert {s.name for s in repo.sensor_defs} == {"raw_files_sensor", "review_after_ingest"}
+    expected = (
+        dg.DefaultScheduleStatus.STOPPED
+        if os.environ.get("SCORECARD_AUTOMATION", "on").lower() in {"off", "0", "false", "no"}
+        else dg.DefaultScheduleStatus.RUNNING
+    )
+    assert year_end_review_schedule.default_status == expected
+    assert raw_files_sensor.default_status.value == expected.value
+    assert review_after_ingest.default_status.value == expected.value
+
+
+# ----------------------------------------------------------------------------- raw-folder sensor
+def _settled(path: Path) -> Path:
+    """Backdate a file's mtime: the sensor waits for files modified in the last few seconds."""
+    past = time.time() - 3600
+    os.utime(path, (past, past))
+    return path
+
+
+def _evaluate(raw_dir: Path, cursor: str | None):
+    paths = ScorecardPaths(raw_dir=str(raw_dir), reports_dir=str(raw_dir.parent / "reports"), rubric="unused.yaml")
+    context = dg.build_sensor_context(
+        instance=_instance(), cursor=cursor, resources={"paths": paths}, repository_def=defs.get_repository_def()
+    )
+    data = raw_files_sensor.evaluate_tick(context)
+    return data.run_requests or [], data.cursor, data.skip_message
+
+
+def test_sensor_requests_ingest_when_a_file_is_added_and_not_when_nothing_changed(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    # empty folder: nothing to ingest
+    requests, cursor, skip = _evaluate(raw, None)
+    assert requests == [] and "no data files" in skip
+
+    (raw / "projects.csv").write_text("project_id,project_name\nP1,甲\n", encoding="utf-8")
+    _settled(raw / "projects.csv")
+    (raw / "notes.txt").write_text("not a data file")  # ignored: not csv/xlsx/parquet
+    requests, cursor, _ = _evaluate(raw, cursor)
+    assert len(requests) == 1
+    first = requests[0]
+    assert first.job_name in (None, "ingest_job")
+    assert first.run_key.startswith("raw-")
+    assert "added: projects.csv" in first.tags["scorecard/raw_changes"]
+    state = json.loads(cursor)["files"]
+    assert set(state) == {"projects.csv"}
+    import hashlib
+
+    assert state["projects.csv"]["sha256"] == hashlib.sha256((raw / "projects.csv").read_bytes()).hexdigest()
+    assert state["projects.csv"]["size"] == (raw / "projects.csv").stat().st_size
+
+    # nothing changed → no run
+    requests, cursor2, skip = _evaluate(raw, cursor)
+    assert requests == [] and "no change" in skip
+
+    # a new modification time, same bytes → still no run (the hash decides)
+    os.utime(raw / "projects.csv", (time.time() - 1800, time.time() - 1800))
+    requests, cursor3, _ = _evaluate(raw, cursor2)
+    assert requests == []
+
+    # a second file added → a run with a new key
+    (raw / "milestones.csv").write_text("project_id,milestone_no\nP1,1\n", encoding="utf-8")
+    _settled(raw / "milestones.csv")
+    requests, cursor4, _ = _evaluate(raw, cursor3)
+    assert len(requests) == 1 and requests[0].run_key != first.run_key
+    assert "added: milestones.csv" in requests[0].tags["scorecard/raw_changes"]
+
+
+def test_sensor_new_run_key_when_content_changes_and_same_key_for_same_files(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    f = raw / "disbursements.csv"
+    f.write_text("payment_id,amount_wan\nD1,10\n", encoding="utf-8")
+    _settled(f)
+    (r1,), cursor, _ = _evaluate(raw, None)
+
+    f.write_text("payment_id,amount_wan\nD1,10\nD2,20\n", encoding="utf-8")
+    _settled(f)
+    (r2,), cursor, _ = _evaluate(raw, cursor)
+    assert r2.run_key != r1.run_key
+    assert "changed: disbursements.csv" in r2.tags["scorecard/raw_changes"]
+
+    # back to the first content: a request with the first key, which Dagster will not run twice
+    f.write_text("payment_id,amount_wan\nD1,10\n", encoding="utf-8")
+    _settled(f)
+    (r3,), cursor, _ = _evaluate(raw, cursor)
+    assert r3.run_key == r1.run_key
+    # the key depends on names and contents only
+    state = json.loads(cursor)["files"]
+    assert run_key_for(state) == r1.run_key
+
+
+def test_sensor_waits_while_a_file_is_being_written(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "projects.csv").write_text("project_id\nP1\n", encoding="utf-8")  # modified just now
+    requests, cursor, skip = _evaluate(raw, None)
+    assert requests == [] and "still being written" in skip
+    assert cursor is None  # state not taken: the next tick looks again
+
+
+def test_sensor_requests_ingest_when_a_file_is_removed(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("projects.csv", "projects_2018.csv"):
+        (raw / name).write_text("project_id\nP1\n" if name == "projects.csv" else "project_id\nP2\n")
+        _settled(raw / name)
+    _, cursor, _ = _evaluate(raw, None)
+    (raw / "projects_2018.csv").unlink()
+    (req,), cursor, _ = _evaluate(raw, cursor)
+    assert "removed: projects_2018.csv" in req.tags["scorecard/raw_changes"]
+
+
+# ----------------------------------------------------------------------------- review chain
+def test_chain_continues_year_by_year_and_stops_after_the_latest_year(tmp_path):
+    tags = {CHAIN_TAG: "abc123", THROUGH_TAG: "2019", "dagster/partition": "2017"}
+    nxt = chain_request("annual_review_job", tags, "run2017", tmp_path / "unused.duckdb")
+    assert isinstance(nxt, dg.RunRequest)
+    assert nxt.partition_key == "2018" and nxt.run_key == "chain-abc123-2018"
+    assert nxt.tags[CHAIN_TAG] == "abc123" and nxt.tags[THROUGH_TAG] == "2019"
+    done = chain_request("annual_review_job", {**tags, "dagster/partition": "2019"}, "run2019", tmp_path / "x")
+    assert isinstance(done, dg.SkipReason)
+    # a review run outside a chain (UI, schedule, backfill) starts nothing
+    alone = chain_request("annual_review_job", {"dagster/partition": "2018"}, "r", tmp_path / "x")
+    assert isinstance(alone, dg.SkipReason)
+    # an ingest run of `scorecard run` (in-process, no sensor/UI tag) starts nothing
+    cli = chain_request("ingest_job", {}, "r", tmp_path / "x")
+    assert isinstance(cli, dg.SkipReason)
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    """A real ingest_job run (tagged as launched from the UI) on generated data, in a tmp warehouse."""
+    from scorecard.generate import generate
+
+    root = tmp_path_factory.mktemp("chain")
+    raw = root / "raw"
+    generate(raw, projects=40, seed=7, messy=False)
+    warehouse = root / "scorecard.duckdb"
+    resources = {
+        "warehouse": Warehouse(database=str(warehouse)),
+        "paths": ScorecardPaths(raw_dir=str(raw), reports_dir=str(root / "reports"), rubric=str(REPO / "rubrics" / "rubric-v1.yaml")),
+    }
+    job_defs = dg.Definitions(assets=defs.assets, jobs=[ingest_job], resources=resources)
+    instance = dg.DagsterInstance.ephemeral()
+    result = job_defs.resolve_job_def("ingest_job").execute_in_process(
+        instance=instance, tags={"dagster/from_ui": "true"}, raise_on_error=False
+    )
+    assert result.success
+    yield instance, result, warehouse
+    instance.dispose()
+
+
+def test_review_chain_starts_with_2017_after_an_ingest_from_the_ui(ingested, monkeypatch):
+    instance, result, warehouse = ingested
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(warehouse))
+    run = instance.get_run_by_id(result.run_id)
+    assert run.job_name == "ingest_job"
+    success = next(e for e in result.all_events if e.event_type_value == "PIPELINE_SUCCESS" or e.event_type_value == "RUN_SUCCESS")
+    context = dg.build_run_status_sensor_context(
+        sensor_name="review_after_ingest", dagster_event=success, dagster_instance=instance, dagster_run=run
+    )
+    request = review_after_ingest(context)
+    assert isinstance(request, dg.RunRequest)
+    assert request.partition_key == "2017"
+    assert request.run_key == f"chain-{run.run_id}-2017"
+    # the latest year present in the generated data (reports extracted 2020-01-31)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        latest = con.sql("SELECT max(period_year) FROM fact_progress").fetchall()[0][0]
+    assert int(request.tags[THROUGH_TAG]) == min(latest, dt.date.today().year)
+    assert 2019 <= int(request.tags[THROUGH_TAG])
+
+
+# ----------------------------------------------------------------------------- instance settings
+def test_dagster_yaml_limits_runs_and_gives_the_warehouse_pool_one_slot(tmp_path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    with dg.DagsterInstance.from_ref(dg._core.instance.InstanceRef.from_dir(str(home))) as instance:  # noqa: SLF001
+        config = instance.get_concurrency_config()
+        assert config.pool_config.default_pool_limit == 1
+        assert config.run_queue_config.max_concurrent_runs == 2
+        assert instance.event_log_storage.supports_global_concurrency_limits
+        # the pool is created at its default limit (one slot) on first use
+        instance.event_log_storage.initialize_concurrency_limit_to_default(WRITER_POOL)
+        info = instance.event_log_storage.get_concurrency_info(WRITER_POOL)
+        assert info.slot_count == 1
+
+
+def test_every_warehouse_asset_is_in_the_writer_pool():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.group_name in {"raw", "warehouse", "review"}:
+            assert node.pools == {WRITER_POOL} or WRITER_POOL in (node.pools or set()), key
+
+
+# ----------------------------------------------------------------------------- catalogue the analyst sees
+def test_groups_have_descriptions_owners_and_kinds():
+    graph = defs.resolve_asset_graph()
+    groups: dict[str, list] = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        groups.setdefault(node.group_name, []).append(node)
+    assert {"raw", "warehouse", "review"} <= set(groups)
+    for group, nodes in groups.items():
+        for node in nodes:
+            assert node.description and len(node.description) > 20, node.key
+            assert node.owners, node.key
+            assert node.kinds, node.key
+    review = {n.key.to_user_string() for n in groups["review"]}
+    assert {"project_review", "review_reason", "program_summary"} <= review
+    for node in groups["review"]:
+        assert node.partitions_def is not None
+        assert node.backfill_policy == dg.BackfillPolicy.single_run()
