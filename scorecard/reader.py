@@ -272,11 +272,13 @@ def _read_xlsx(path: Path, dataset: Dataset) -> RawFile:
     if not head.startswith(b"PK"):
         raise FileError(path, "not a valid .xlsx workbook (not a zip archive); the file may be corrupt")
     found: list[tuple[str, pl.DataFrame, int]] = []
+    empty_sheets = 0
     try:
         reader = fastexcel.read_excel(path)
         names = list(reader.sheet_names)
         for index, name in enumerate(names):
             cells = _load_sheet(reader, index)
+            empty_sheets += cells.height == 0 or cells.width == 0
             header_index = _find_header(cells, dataset) if cells.height else None
             if header_index is not None:
                 found.append((name, cells, header_index))
@@ -284,8 +286,8 @@ def _read_xlsx(path: Path, dataset: Dataset) -> RawFile:
         raise
     except BaseException as exc:  # fastexcel raises its own error classes (and pyo3 panics)
         raise FileError(path, f"cannot read the workbook: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    if not names:
-        raise FileError(path, "the workbook has no sheets")
+    if not names or not empty_sheets < len(names):
+        raise FileError(path, "the workbook is empty (no cells in any sheet); expected a header row and data rows")
     if not found:
         raise FileError(
             path,

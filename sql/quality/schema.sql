@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS mart.data_quality_summary (
 -- Quarantined rows of the current load per dataset and reason (raw.quarantine).
 CREATE TABLE IF NOT EXISTS mart.quarantine_summary (
     review_year INTEGER NOT NULL,
-    dataset VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,                -- raw.<dataset> (the names of mart.data_quality_summary)
     reason_code VARCHAR NOT NULL,
     rows BIGINT NOT NULL,
     PRIMARY KEY (review_year, dataset, reason_code)

@@ -389,7 +389,7 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
 
 def make_encrypted(out: Path) -> None:  # pragma: no cover - run by hand, needs msoffcrypto-tool
     """How projects_encrypted.xlsx was made: a one-row workbook encrypted with password 'scorecard'."""
-    import msoffcrypto
+    from msoffcrypto.format.ooxml import OOXMLFile
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
@@ -399,7 +399,7 @@ def make_encrypted(out: Path) -> None:  # pragma: no cover - run by hand, needs 
     wb.close()
     buf.seek(0)
     encrypted = io.BytesIO()
-    msoffcrypto.format.ooxml.OOXMLFile(buf).encrypt("scorecard", encrypted)
+    OOXMLFile(buf).encrypt("scorecard", encrypted)
     out.write_bytes(encrypted.getvalue())
 
 
