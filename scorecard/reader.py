@@ -346,7 +346,7 @@ def _map_headers(raw: RawFile, dataset: Dataset) -> None:
             if header and header.strip():
                 ignored.append(header.strip())
             elif raw.frame.select(pl.col(column).str.strip_chars().str.len_chars().fill_null(0).max()).item() or 0:
-                ignored.append(f"(column {i + 1}, no header)")
+                ignored.append(f"(column {i + 1}: no header)")
             continue
         if canonical in renames.values():
             raise FileError(raw.path, f"column '{canonical}' appears twice in the header (as '{header}'); remove one")

@@ -11,12 +11,14 @@ hand-made review rows so the fixture is internally consistent.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 import duckdb
 import polars as pl
 
 from scorecard.db import run_sql
+from scorecard.settings import DEFAULT_RUBRIC
 from scorecard.warehouse import build_warehouse, create_raw_tables
 
 D = dt.date
@@ -203,8 +205,11 @@ def _review_frame(rubric_version: str, rubric_sha: str) -> pl.DataFrame:
     )
 
 
-def build_fixture_warehouse(con: duckdb.DuckDBPyConnection, rubric_version: str = "v1", rubric_sha: str = "0" * 64) -> None:
-    """Fill ``con`` (an empty DuckDB) with the fixture's raw, warehouse and mart rows."""
+def build_fixture_warehouse(con: duckdb.DuckDBPyConnection, rubric_version: str = "v1", rubric_sha: str | None = None) -> None:
+    """Fill ``con`` (an empty DuckDB) with the fixture's raw, warehouse and mart rows (scored, by default,
+    with the default rubric file's version and SHA-256)."""
+    if rubric_sha is None:
+        rubric_sha = hashlib.sha256(DEFAULT_RUBRIC.read_bytes()).hexdigest()
     create_raw_tables(con)
     run_sql(con, "mart/schema.sql")
     for name, frame in _raw_rows().items():

@@ -113,23 +113,36 @@ def exact_score_project(pid: str, q: float, start: str = "2017-01-01", end: str 
     )
 
 
-@pytest.mark.parametrize(
-    ("q", "total", "grade", "recommendation"),
-    [
-        (0.90, 90.00, "A", "rolling_support"),
-        (0.8999, 89.99, "B", "rolling_support"),
-        (0.89995, 90.00, "A", "rolling_support"),  # 89.995 → 90.00 (half away from zero), then A (§9)
-        (0.80, 80.00, "B", "rolling_support"),
-        (0.7999, 79.99, "C", "rectify"),
-        (0.60, 60.00, "C", "rectify"),
-        (0.5999, 59.99, "D", "terminate"),
-        (0.59995, 60.00, "C", "rectify"),
-        (0.59994, 59.99, "D", "terminate"),
-    ],
-)
-def test_grade_boundaries(tmp_path, q, total, grade, recommendation):
-    con = scored(tmp_path, **exact_score_project("G", q))
-    r = review_row(con, "G", 2018)
+BOUNDARIES = [
+    # (q, total, grade, recommendation)
+    (0.90, 90.00, "A", "rolling_support"),
+    (0.8999, 89.99, "B", "rolling_support"),
+    (0.89995, 90.00, "A", "rolling_support"),  # 89.995 → 90.00 (half away from zero), then A (§9)
+    (0.80, 80.00, "B", "rolling_support"),
+    (0.7999, 79.99, "C", "rectify"),
+    (0.60, 60.00, "C", "rectify"),
+    (0.5999, 59.99, "D", "terminate"),
+    (0.59995, 60.00, "C", "rectify"),
+    (0.59994, 59.99, "D", "terminate"),
+]
+
+
+@pytest.fixture(scope="module")
+def boundary_warehouse(tmp_path_factory):
+    """One warehouse holding a project per boundary case (one build keeps the tests fast)."""
+    data: dict = {}
+    for i, (q, *_rest) in enumerate(BOUNDARIES):
+        for key, rows in exact_score_project(f"G{i}", q).items():
+            data.setdefault(key, []).extend(rows)
+    con = scored(tmp_path_factory.mktemp("bands"), **data)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize(("i", "case"), list(enumerate(BOUNDARIES)), ids=[str(b[0]) for b in BOUNDARIES])
+def test_grade_boundaries(boundary_warehouse, i, case):
+    _q, total, grade, recommendation = case
+    r = review_row(boundary_warehouse, f"G{i}", 2018)
     assert r["coverage"] == pytest.approx(0.55)
     assert (r["total_score"], r["grade"], r["flags"], r["recommendation"]) == (total, grade, "", recommendation)
     assert r["score_process"] is None and r["spi"] is None and r["fund_execution_rate"] is None

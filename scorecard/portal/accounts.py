@@ -33,8 +33,10 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
-# verified against for unknown user names, so a miss costs the same time as a wrong password
-_DUMMY_HASH = _hasher.hash("scorecard-portal-dummy-password")
+# Verified against for unknown user names, so a miss costs the same time as a wrong password
+# (a hash of a discarded random password, with the default parameters of `_hasher`).
+_DUMMY_HASH = ("$argon2id$v=19$m=65536,t=3,p=4$EZeQbuHZak4dPuLPs+bNag$"
+               "YDu7f+9H6AnLW2NSaktG3U8B7ZL+KKb5hnGVRH94pzI")
 
 
 class AccountError(ValueError):

@@ -353,3 +353,17 @@ def _counts(raw: Any, labels: dict[str, tuple[str, str]]) -> list[dict[str, Any]
         rows.append({"code": code, "zh": zh, "en": en, "count": count, "total": total,
                      "pct": (100.0 * count / total) if total else 0.0})
     return rows
+
+
+def app_from_env() -> Starlette:
+    """Factory for ``uvicorn --factory scorecard.portal.app:app_from_env`` (settings from env vars).
+
+    Needs SCORECARD_PORTAL_SECRET: with several workers or restarts, sessions must verify everywhere.
+    """
+    from scorecard.portal.config import get_portal_settings
+
+    cfg = get_portal_settings()
+    if not cfg.secret:
+        raise RuntimeError("set SCORECARD_PORTAL_SECRET (at least 16 characters)")
+    return create_app(cfg.reports_dir, cfg.users_file, cfg.audit_log, cfg.secret,
+                      secure_cookies=cfg.secure_cookies)

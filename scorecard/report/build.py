@@ -17,13 +17,14 @@ import json
 import os
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 import jinja2
 
-import dashboards
+from dashboards.pages import build_dashboards
 from scorecard import __version__, codes
 from scorecard.report import charts, data
 from scorecard.report.context import Ctx, build_context
@@ -123,8 +124,10 @@ def render(con, year: int, i18n: I18n, mode: str, method: dict, inputs: list[dic
         for k, (key, fig) in enumerate(figs.items()):
             chart_html[key] = fig.to_html(full_html=False, include_plotlyjs=(k == 0), config=PLOTLY_CONFIG,
                                           div_id=f"chart-{key}", default_width="100%")
-    else:
-        chart_html = {k: img_tag(v, k) for k, v in (images or {}).items()}
+    elif images is not None:
+        chart_html = {k: img_tag(v, k) for k, v in images.items()}
+    else:  # placeholders, filled in with the images once kaleido has drawn them
+        chart_html = {k: f"<!--chart:{k}-->" for k in figs}
     title = i18n.t(f"深圳市十大重大科技产业专项{year}年度绩效评估报告",
                    f"Shenzhen Ten Major S&T Industry Special Projects — {year} Performance Evaluation Report", " ")
     header = i18n.t(f"深圳市十大重大科技产业专项 {year}年度绩效评估报告", f"{year} Performance Evaluation Report", " · ")
@@ -204,15 +207,10 @@ def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, l
         staged["html"].write_text(html, encoding="utf-8")
         timings["html"] = time.perf_counter() - t
 
-        t = time.perf_counter()
-        images = chart_images(figs)
-        timings["chart_images"] = time.perf_counter() - t
-        t = time.perf_counter()
-        pdf_html, _, _ = render(con, year, i18n, "pdf", method, inputs, version, generated_at, images=images)
-        staged["pdf"] = _tmp(year_dir / n["pdf"])
-        write_pdf(pdf_html, staged["pdf"])
-        timings["pdf"] = time.perf_counter() - t
-
+        # kaleido draws the PNGs in its own browser process while this thread writes the other files.
+        pool = ThreadPoolExecutor(max_workers=1)
+        images_future = pool.submit(chart_images, figs)
+        pool.shutdown(wait=False)
         t = time.perf_counter()
         staged["xlsx"] = _tmp(year_dir / n["xlsx"])
         sheet_rows = write_workbook(staged["xlsx"], xlsx_sheets(ctx, method, year), i18n)
@@ -224,10 +222,20 @@ def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, l
         timings["csv"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        for key, page in dashboards.build_dashboards(con, year, i18n.lang).items():
+        for key, page in build_dashboards(con, year, i18n.lang).items():
             staged[key] = _tmp(year_dir / n[key])
             staged[key].write_text(page, encoding="utf-8")
         timings["dashboards"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        pdf_html, _, _ = render(con, year, i18n, "pdf", method, inputs, version, generated_at)
+        images = images_future.result()
+        timings["chart_images_wait"] = time.perf_counter() - t
+        for key, png in images.items():
+            pdf_html = pdf_html.replace(f"<!--chart:{key}-->", img_tag(png, key))
+        staged["pdf"] = _tmp(year_dir / n["pdf"])
+        write_pdf(pdf_html, staged["pdf"])
+        timings["pdf"] = time.perf_counter() - t
 
         # Everything is staged: swap it in, manifest last.
         manifest_path = year_dir / n["manifest"]

@@ -59,6 +59,8 @@ def header_html(i18n: I18n, zh: str, en: str) -> str:
 def cell(i18n: I18n, col: str, kind: str, value, dimension: str | None = None) -> str:
     if value is None:
         return "—"
+    if col == "flags":
+        return "、".join(i18n.one(codes.FLAGS, f) for f in str(value).split(",") if f) or "—"
     if kind == "money" or kind == "num":
         return fmt_num(value)
     if kind == "int":
@@ -441,14 +443,17 @@ def build_context(ctx: Ctx, method: dict, inputs: list[dict], code_version: str,
         f"暂停拨款 {rec['suspend_funding']} 个、限期整改 {rec['rectify']} 个、结题验收 {rec['acceptance_review']} 个、滚动支持 {rec['rolling_support']} 个。",
         f"By the rubric's recommendation rules: terminate {rec['terminate']} (clawback of {fmt_num(cur.get('clawback_wan'))} 万元 unspent fiscal funds), "
         f"suspend funding {rec['suspend_funding']}, rectify {rec['rectify']}, acceptance review {rec['acceptance_review']}, rolling support {rec['rolling_support']}.")
-    reasons_cols = [*(["reasons_zh"] if I.zh else []), *(["reasons_en"] if I.en else [])]
+    reasons_cols = ["reasons"]
+    reasons = (pl.col("reasons_zh") if I.lang == "zh" else pl.col("reasons_en") if I.lang == "en"
+               else pl.concat_str([pl.col("reasons_zh"), pl.col("reasons_en")], separator=" / "))
     term = data.recommendation_list(con, y, ("terminate", "suspend_funding"))
     rect = data.recommendation_list(con, y, ("rectify",))
+    term_v, rect_v = term.with_columns(reasons.alias("reasons")), rect.with_columns(reasons.alias("reasons"))
     roll = data.rolling_support(con, y)
     frames["terminate_suspend"], frames["rectify"], frames["rolling_support"] = term, rect, roll
-    list_cols = ["project_id", "project_name", "field", "department", "total_score", "grade", "recommendation", "clawback_wan", *reasons_cols]
-    tables["terminate"] = view(ctx, term, list_cols, cap=cap_for(ctx, "terminate"))
-    tables["rectify"] = view(ctx, rect, [c for c in list_cols if c not in ("recommendation", "clawback_wan")], cap=cap_for(ctx, "rectify"))
+    list_cols = ["project_id", "project_name", "field", "total_score", "grade", "recommendation", "clawback_wan", *reasons_cols]
+    tables["terminate"] = view(ctx, term_v, list_cols, cap=cap_for(ctx, "terminate"))
+    tables["rectify"] = view(ctx, rect_v, [c for c in list_cols if c not in ("recommendation", "clawback_wan")], cap=cap_for(ctx, "rectify"))
     tables["rolling"] = view(ctx, roll, ["project_id", "project_name", "field", "plan", "undertaker", "approved_funding_wan", "total_score", "grade"],
                              cap=cap_for(ctx, "rolling"))
     worst_field = fbf.group_by("dimension_value").agg(pl.col("count").sum()).sort("count", descending=True).head(1).to_dicts()

@@ -103,6 +103,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "recommendation": ("建议", "Recommendation", "code"),
     "reasons_zh": ("理由", "Reasons (zh)", "text"),
     "reasons_en": ("Reasons", "Reasons (en)", "text"),
+    "reasons": ("理由", "Reasons", "text"),
     "dataset": ("数据集", "Dataset", "text"),
     "expectations": ("校验规则数", "Expectations", "int"),
     "passed": ("通过", "Passed", "int"),

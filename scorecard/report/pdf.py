@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 IMAGE_WIDTH = 900
-IMAGE_SCALE = 2
+IMAGE_SCALE = 1.5
 
 
 def chart_images(figs: dict[str, go.Figure]) -> dict[str, bytes]:

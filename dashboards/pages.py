@@ -1,0 +1,345 @@
+"""Analysts' dashboards (REPORT.md "Dashboards"): self-contained Plotly pages per review year.
+
+* ``portfolio-Y.html`` — portfolio overview filtered by year, field, plan and department. It embeds a
+  small cube (review year × field × plan × department, counts and sums from ``mart.project_review``),
+  so its size does not depend on the number of projects.
+* ``projects-Y.html`` — project drill-down: milestone timeline, cumulative disbursement vs fiscal
+  spend vs earned value, KPI progress. It embeds at most ``DRILLDOWN_CAP`` projects (most flags,
+  then lowest score) as compact JSON, and says so on the page.
+* ``recommendations-Y.html`` — the recommendation board: one column per recommendation, cards with
+  the reasons, filters by field and department; at most ``BOARD_CAP`` cards per column.
+
+Plotly's JavaScript is embedded once per page (no network). Every number is read from the mart and
+the warehouse facts; nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import duckdb
+from plotly.offline import get_plotlyjs
+
+from scorecard import codes
+
+DRILLDOWN_CAP = 500
+BOARD_CAP = 300
+FONT = "Noto Sans CJK SC, sans-serif"
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en if lang == "en" else f"{zh} / {en}"
+
+
+def _labels(lang: str) -> dict:
+    pick = (lambda v: v[1]) if lang == "en" else (lambda v: v[0])
+    return {
+        "field": {k: pick(v) for k, v in codes.FIELDS.items()},
+        "plan": {k: pick(v) for k, v in codes.PLANS.items()},
+        "department": {k: pick(v) for k, v in codes.DEPARTMENTS.items()},
+        "grade": {k: pick(v) for k, v in codes.GRADES.items()},
+        "recommendation": {k: pick(v) for k, v in codes.RECOMMENDATIONS.items()},
+        "flag": {k: pick(v) for k, v in codes.FLAGS.items()},
+        "indicator": {k: pick(v) for k, v in codes.INDICATORS.items()},
+    }
+
+
+def _json(value) -> str:
+    """JSON safe inside a <script> element."""
+    return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":")).replace("</", "<\\/")
+
+
+_PLOTLY_JS: str | None = None
+
+
+def _plotly_js() -> str:
+    global _PLOTLY_JS
+    if _PLOTLY_JS is None:
+        _PLOTLY_JS = get_plotlyjs()
+    return _PLOTLY_JS
+
+
+def _page(lang: str, title: str, body: str, payload: dict, script: str) -> str:
+    return f"""<!DOCTYPE html>
+<html lang="{'en' if lang == 'en' else 'zh-CN'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", sans-serif; margin: 0; color: #1b1f24; background: #f6f8fa; }}
+header {{ background: #12355b; color: #fff; padding: 12px 24px; }} header h1 {{ margin: 0; font-size: 20px; }}
+header p {{ margin: 4px 0 0; font-size: 12px; opacity: .85; }}
+main {{ padding: 16px 24px; }} .filters {{ display: flex; gap: 12px; flex-wrap: wrap; margin-bottom: 12px; }}
+.filters label {{ font-size: 13px; }} select, input {{ font: inherit; padding: 3px 6px; }}
+.tiles {{ display: flex; gap: 12px; flex-wrap: wrap; margin-bottom: 12px; }}
+.tile {{ background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 16px; min-width: 150px; }}
+.tile b {{ display: block; font-size: 22px; color: #12355b; }} .tile span {{ font-size: 12px; color: #57606a; }}
+.grid {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 12px; }}
+.card {{ background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px; }}
+.note {{ font-size: 12px; color: #57606a; }}
+.board {{ display: grid; grid-template-columns: repeat(5, minmax(200px, 1fr)); gap: 10px; align-items: start; }}
+.col {{ background: #eaeef2; border-radius: 6px; padding: 6px; }} .col h2 {{ font-size: 14px; margin: 4px; }}
+.item {{ background: #fff; border-radius: 4px; padding: 6px 8px; margin: 6px 0; font-size: 12px; border-left: 4px solid #8c959f; }}
+.item b {{ font-size: 12.5px; }} .item .r {{ color: #57606a; margin-top: 3px; }}
+table.info {{ font-size: 13px; border-collapse: collapse; }} table.info td {{ padding: 2px 10px 2px 0; }}
+</style>
+<script type="text/javascript">{_plotly_js()}</script>
+</head><body>
+{body}
+<script type="application/json" id="payload">{_json(payload)}</script>
+<script>
+const DATA = JSON.parse(document.getElementById('payload').textContent);
+const FONT = {{family: "{FONT}"}};
+{script}
+</script>
+</body></html>"""
+
+
+# ----------------------------------------------------------------------------------------------
+def portfolio(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en") -> str:
+    cols = ["review_year", "field", "plan", "department", "projects", "grade_a", "grade_b", "grade_c", "grade_d",
+            "grade_insufficient", "score_sum", "scored", "approved_wan", "ac_wan", "clawback_wan",
+            "rec_terminate", "rec_acceptance_review", "rec_suspend_funding", "rec_rectify", "rec_rolling_support", "flagged"]
+    rows = con.sql("""
+        SELECT r.review_year, p.field, p.plan, p.department, count(*),
+               count(*) FILTER (grade = 'A'), count(*) FILTER (grade = 'B'), count(*) FILTER (grade = 'C'),
+               count(*) FILTER (grade = 'D'), count(*) FILTER (grade = 'insufficient'),
+               coalesce(sum(total_score), 0), count(total_score), coalesce(sum(p.approved_funding_wan), 0), coalesce(sum(r.ac), 0),
+               coalesce(sum(r.clawback_wan), 0),
+               count(*) FILTER (recommendation = 'terminate'), count(*) FILTER (recommendation = 'acceptance_review'),
+               count(*) FILTER (recommendation = 'suspend_funding'), count(*) FILTER (recommendation = 'rectify'),
+               count(*) FILTER (recommendation = 'rolling_support'), count(*) FILTER (flags <> '')
+        FROM mart.project_review r JOIN dim_project p USING (project_id)
+        WHERE r.review_year <= ? GROUP BY ALL ORDER BY ALL""", params=[year]).fetchall()
+    payload = {"year": year, "columns": cols, "rows": [list(r) for r in rows], "labels": _labels(lang), "lang": lang,
+               "text": {"all": _t(lang, "全部", "All"), "projects": _t(lang, "项目数", "Projects"),
+                        "mean": _t(lang, "平均分", "Mean score"), "approved": _t(lang, "财政资助（万元）", "Approved (万元)"),
+                        "good": _t(lang, "优良率", "Share A or B"), "flagged": _t(lang, "有预警项目", "Projects with flags"),
+                        "grades_field": _t(lang, "各领域等级分布", "Grades by field"), "recs": _t(lang, "考核建议", "Recommendations"),
+                        "trend": _t(lang, "历年平均分与项目数", "Mean score and projects per year"),
+                        "money_plan": _t(lang, "各扶持计划财政资助与实际支出（万元）", "Approved and spent by plan (万元)"),
+                        "spent": _t(lang, "累计实际支出", "Total spent (AC)"), "clawback": _t(lang, "建议追回（万元）", "Clawback (万元)")}}
+    title = _t(lang, f"{year}年度项目组合看板", f"{year} portfolio overview")
+    sel = lambda key, zh, en: f'<label>{_t(lang, zh, en)} <select id="f-{key}"></select></label>'  # noqa: E731
+    body = f"""<header><h1>{escape(title)}</h1><p>{escape(_t(lang, '深圳市十大重大科技产业专项 · 数据来自 mart.project_review', 'Shenzhen Ten Major S&T Industry Special Projects · data: mart.project_review'))}</p></header>
+<main><div class="filters">{sel('year', '考核年度', 'Review year')}{sel('field', '领域', 'Field')}{sel('plan', '扶持计划', 'Plan')}{sel('department', '主管单位', 'Department')}</div>
+<div class="tiles" id="tiles"></div>
+<div class="grid"><div class="card" id="c-grades"></div><div class="card" id="c-recs"></div>
+<div class="card" id="c-trend"></div><div class="card" id="c-money"></div></div></main>"""
+    script = r"""
+const C = DATA.columns, R = DATA.rows.map(r => Object.fromEntries(C.map((c, i) => [c, r[i]])));
+const L = DATA.labels, T = DATA.text, GR = ['A','B','C','D','insufficient'], RECS = Object.keys(L.recommendation);
+const COLORS = {A:'#1a7f37',B:'#4c9f70',C:'#d4a72c',D:'#cf222e',insufficient:'#8c959f'};
+function fill(id, values, labels, dflt) {
+  const s = document.getElementById(id);
+  s.innerHTML = (dflt === undefined ? `<option value="">${T.all}</option>` : '') +
+    values.map(v => `<option value="${v}">${labels ? (labels[v] || v) : v}</option>`).join('');
+  if (dflt !== undefined) s.value = dflt;
+  s.addEventListener('change', draw);
+}
+const uniq = k => [...new Set(R.map(r => r[k]))].sort();
+fill('f-year', uniq('review_year').reverse(), null, String(DATA.year));
+fill('f-field', uniq('field'), L.field); fill('f-plan', uniq('plan'), L.plan); fill('f-department', uniq('department'), L.department);
+const v = id => document.getElementById(id).value;
+const sum = (rows, k) => rows.reduce((a, r) => a + (r[k] || 0), 0);
+const fmt = (x, d=0) => x == null || isNaN(x) ? '—' : x.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d});
+const layout = (title, extra) => Object.assign({title: {text: title, font: {size: 14}}, font: FONT, template: 'plotly_white',
+  margin: {l: 50, r: 20, t: 40, b: 80}, height: 360, legend: {orientation: 'h'}}, extra || {});
+function draw() {
+  const y = +v('f-year'), f = v('f-field'), p = v('f-plan'), d = v('f-department');
+  const base = R.filter(r => (!f || r.field === f) && (!p || r.plan === p) && (!d || r.department === d));
+  const rows = base.filter(r => r.review_year === y);
+  const n = sum(rows, 'projects'), scored = sum(rows, 'scored');
+  const tiles = [[T.projects, fmt(n)], [T.mean, fmt(scored ? sum(rows, 'score_sum') / scored : null, 2)],
+    [T.good, n ? fmt(100 * (sum(rows, 'grade_a') + sum(rows, 'grade_b')) / n, 1) + '%' : '—'],
+    [T.approved, fmt(sum(rows, 'approved_wan'), 2)], [T.flagged, fmt(sum(rows, 'flagged'))], [T.clawback, fmt(sum(rows, 'clawback_wan'), 2)]];
+  document.getElementById('tiles').innerHTML = tiles.map(([k, x]) => `<div class="tile"><b>${x}</b><span>${k}</span></div>`).join('');
+  const fields = [...new Set(rows.map(r => r.field))].sort();
+  Plotly.react('c-grades', GR.map(g => ({type: 'bar', name: L.grade[g], marker: {color: COLORS[g]},
+      x: fields.map(x => L.field[x] || x), y: fields.map(x => sum(rows.filter(r => r.field === x), 'grade_' + g.toLowerCase()))})),
+    layout(T.grades_field, {barmode: 'stack'}), {displaylogo: false, responsive: true});
+  Plotly.react('c-recs', [{type: 'bar', x: RECS.map(k => L.recommendation[k]), y: RECS.map(k => sum(rows, 'rec_' + k)),
+      marker: {color: ['#cf222e','#0969da','#bc4c00','#d4a72c','#1a7f37']}}], layout(T.recs), {displaylogo: false, responsive: true});
+  const years = [...new Set(base.map(r => r.review_year))].sort();
+  Plotly.react('c-trend', [
+      {type: 'bar', name: T.projects, x: years.map(String), y: years.map(yy => sum(base.filter(r => r.review_year === yy), 'projects')), marker: {color: '#c9d1d9'}},
+      {type: 'scatter', mode: 'lines+markers', name: T.mean, yaxis: 'y2', x: years.map(String),
+       y: years.map(yy => { const b = base.filter(r => r.review_year === yy), s = sum(b, 'scored'); return s ? sum(b, 'score_sum') / s : null; })}],
+    layout(T.trend, {yaxis2: {overlaying: 'y', side: 'right', range: [0, 100]}}), {displaylogo: false, responsive: true});
+  const plans = [...new Set(rows.map(r => r.plan))].sort();
+  Plotly.react('c-money', [
+      {type: 'bar', name: T.approved, x: plans.map(x => L.plan[x] || x), y: plans.map(x => sum(rows.filter(r => r.plan === x), 'approved_wan')), marker: {color: '#1f4e79'}},
+      {type: 'bar', name: T.spent, x: plans.map(x => L.plan[x] || x), y: plans.map(x => sum(rows.filter(r => r.plan === x), 'ac_wan')), marker: {color: '#f79646'}}],
+    layout(T.money_plan, {barmode: 'group'}), {displaylogo: false, responsive: true});
+}
+draw();
+"""
+    return _page(lang, title, body, payload, script)
+
+
+# ----------------------------------------------------------------------------------------------
+def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap: int = DRILLDOWN_CAP) -> str:
+    total = con.sql("SELECT count(*) FROM mart.project_review WHERE review_year = ?", params=[year]).fetchall()[0][0]
+    con.execute("DROP TABLE IF EXISTS _dash_sel")
+    con.execute("""CREATE TEMP TABLE _dash_sel AS
+        SELECT r.project_id, p.project_name, p.field, p.plan, p.department, p.undertaker, p.start_date, p.end_date,
+               p.approved_funding_wan, r.total_score, r.grade, r.flags, r.recommendation, r.spi, r.spi_t, r.as_of_date
+        FROM mart.project_review r JOIN dim_project p USING (project_id) WHERE r.review_year = ?
+        ORDER BY (CASE WHEN r.flags = '' THEN 0 ELSE len(string_split(r.flags, ',')) END) DESC,
+                 r.total_score ASC NULLS FIRST, r.project_id LIMIT ?""", [year, cap])
+    try:
+        info = con.sql("SELECT * FROM _dash_sel ORDER BY project_id").fetchall()
+        info_cols = [c for c in con.sql("SELECT * FROM _dash_sel LIMIT 0").columns]
+        group = lambda sql: {pid: rest for pid, *rest in con.sql(sql, params=[year]).fetchall()}  # noqa: E731
+        ms = group("""SELECT m.project_id, list([m.milestone_no::VARCHAR, m.planned_date::VARCHAR, m.completed_date::VARCHAR, m.description] ORDER BY m.milestone_no)
+                      FROM fact_milestone m JOIN _dash_sel s USING (project_id) WHERE ? IS NOT NULL GROUP BY 1""")
+        disb = group("""SELECT d.project_id, list([d.payment_date::VARCHAR, d.cum::VARCHAR] ORDER BY d.payment_date)
+                        FROM (SELECT project_id, payment_date, sum(sum(signed_amount_wan)) OVER (PARTITION BY project_id ORDER BY payment_date) AS cum
+                              FROM fact_disbursement JOIN _dash_sel USING (project_id) GROUP BY project_id, payment_date) d WHERE ? IS NOT NULL GROUP BY 1""")
+        prog = group("""SELECT g.project_id, list([g.period_end::VARCHAR, g.fiscal_spent_wan::VARCHAR, g.total_spent_wan::VARCHAR] ORDER BY g.period_end)
+                        FROM fact_progress g JOIN _dash_sel s USING (project_id) WHERE g.period_end <= s.as_of_date AND ? IS NOT NULL GROUP BY 1""")
+        ev = group("""SELECT r.project_id, list([r.as_of_date::VARCHAR, r.ev::VARCHAR, r.pv::VARCHAR] ORDER BY r.review_year)
+                      FROM mart.project_review r JOIN _dash_sel s USING (project_id) WHERE r.review_year <= ? GROUP BY 1""")
+        kpi = group("""SELECT t.project_id, list([t.indicator, t.target_value::VARCHAR, a.value::VARCHAR])
+                       FROM fact_kpi_target t JOIN _dash_sel s USING (project_id)
+                       LEFT JOIN (SELECT k.project_id, k.indicator, arg_max(k.value, k.period_end) AS value
+                                  FROM fact_kpi k JOIN _dash_sel s USING (project_id) WHERE k.period_end <= s.as_of_date GROUP BY ALL) a
+                       USING (project_id, indicator) WHERE ? IS NOT NULL GROUP BY 1""")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _dash_sel")
+    items = []
+    for row in info:
+        d = dict(zip(info_cols, row))
+        pid = d["project_id"]
+        d = {k: (str(v) if k in ("start_date", "end_date", "as_of_date") and v is not None else v) for k, v in d.items()}
+        d["milestones"] = ms.get(pid, [[]])[0]
+        d["disbursed"] = disb.get(pid, [[]])[0]
+        d["progress"] = prog.get(pid, [[]])[0]
+        d["ev"] = ev.get(pid, [[]])[0]
+        d["kpi"] = kpi.get(pid, [[]])[0]
+        items.append(d)
+    note = (_t(lang, f"共 {total} 个考核项目，本页收录预警最多、得分最低的 {len(items)} 个（完整数据见年度报告 XLSX）。",
+               f"{total} projects reviewed; this page holds the {len(items)} with the most flags and lowest scores (all rows in the report's XLSX).")
+            if len(items) < total else _t(lang, f"共 {total} 个考核项目。", f"{total} projects reviewed."))
+    payload = {"year": year, "projects": items, "labels": _labels(lang),
+               "text": {"timeline": _t(lang, "合同节点时间线", "Milestone timeline"), "planned": _t(lang, "计划完成", "Planned"),
+                        "completed": _t(lang, "实际完成", "Completed"),
+                        "money": _t(lang, "累计拨款、财政支出与挣值（万元）", "Cumulative disbursement, fiscal spend and earned value (万元)"),
+                        "disbursed": _t(lang, "累计净拨款", "Net disbursed"), "fiscal": _t(lang, "财政资金累计支出", "Fiscal spent"),
+                        "total": _t(lang, "累计总支出", "Total spent"), "ev": _t(lang, "挣值 EV", "Earned value"), "pv": _t(lang, "计划价值 PV", "Planned value"),
+                        "kpi": _t(lang, "绩效目标完成进度", "KPI progress (actual / contract target)"),
+                        "asof": _t(lang, "考核截止日", "As-of date")}}
+    title = _t(lang, f"{year}年度项目明细看板", f"{year} project drill-down")
+    body = f"""<header><h1>{escape(title)}</h1><p>{escape(note)}</p></header>
+<main><div class="filters"><label>{_t(lang, '项目', 'Project')} <select id="pick"></select></label>
+<label>{_t(lang, '搜索', 'Search')} <input id="search" placeholder="ID / 名称"></label></div>
+<div class="card" id="info"></div>
+<div class="grid"><div class="card" id="c-timeline"></div><div class="card" id="c-money"></div><div class="card" id="c-kpi"></div></div>
+<p class="note">{escape(note)}</p></main>"""
+    script = r"""
+const P = DATA.projects, L = DATA.labels, T = DATA.text;
+const pick = document.getElementById('pick'), search = document.getElementById('search');
+function options(q) {
+  q = (q || '').toLowerCase();
+  pick.innerHTML = P.map((p, i) => [p, i]).filter(([p]) => !q || (p.project_id + p.project_name).toLowerCase().includes(q))
+    .map(([p, i]) => `<option value="${i}">${p.project_id} ${p.project_name} (${L.grade[p.grade] || p.grade})</option>`).join('');
+}
+const layout = (title, extra) => Object.assign({title: {text: title, font: {size: 14}}, font: FONT, template: 'plotly_white',
+  margin: {l: 60, r: 20, t: 40, b: 60}, height: 380, legend: {orientation: 'h'}}, extra || {});
+const esc = s => String(s == null ? '—' : s).replace(/[&<>]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;'})[c]);
+function draw() {
+  const p = P[+pick.value]; if (!p) return;
+  document.getElementById('info').innerHTML = `<table class="info"><tr><td><b>${esc(p.project_id)}</b></td><td>${esc(p.project_name)}</td>
+    <td>${esc(L.field[p.field])}</td><td>${esc(L.plan[p.plan])}</td><td>${esc(L.department[p.department])}</td></tr>
+    <tr><td>${esc(p.grade && L.grade[p.grade])}</td><td>${p.total_score == null ? '—' : p.total_score.toFixed(2)}</td>
+    <td>${esc(L.recommendation[p.recommendation])}</td><td>${esc((p.flags || '').split(',').filter(Boolean).map(f => L.flag[f] || f).join('、'))}</td>
+    <td>${esc(p.start_date)} → ${esc(p.end_date)}</td></tr></table>`;
+  const m = p.milestones || [];
+  const shapes = [{type: 'line', x0: p.as_of_date, x1: p.as_of_date, yref: 'paper', y0: 0, y1: 1, line: {dash: 'dot', color: '#cf222e'}}];
+  Plotly.react('c-timeline', [
+    {type: 'scatter', mode: 'markers', name: T.planned, y: m.map(x => '#' + x[0]), x: m.map(x => x[1]), text: m.map(x => x[3]), marker: {symbol: 'circle-open', size: 12, color: '#1f4e79'}},
+    {type: 'scatter', mode: 'markers', name: T.completed, y: m.filter(x => x[2]).map(x => '#' + x[0]), x: m.filter(x => x[2]).map(x => x[2]), marker: {size: 9, color: '#1a7f37'}}],
+    layout(T.timeline, {shapes, yaxis: {autorange: 'reversed'}}), {displaylogo: false, responsive: true});
+  const d = p.disbursed || [], g = p.progress || [], e = p.ev || [];
+  Plotly.react('c-money', [
+    {type: 'scatter', mode: 'lines', line: {shape: 'hv'}, name: T.disbursed, x: d.map(x => x[0]), y: d.map(x => +x[1])},
+    {type: 'scatter', mode: 'lines+markers', name: T.fiscal, x: g.map(x => x[0]), y: g.map(x => +x[1])},
+    {type: 'scatter', mode: 'lines+markers', name: T.total, x: g.map(x => x[0]), y: g.map(x => +x[2]), line: {dash: 'dot'}},
+    {type: 'scatter', mode: 'markers', name: T.ev, x: e.map(x => x[0]), y: e.map(x => x[1] == null ? null : +x[1]), marker: {size: 11, symbol: 'diamond'}},
+    {type: 'scatter', mode: 'markers', name: T.pv, x: e.map(x => x[0]), y: e.map(x => x[2] == null ? null : +x[2]), marker: {size: 9, symbol: 'x'}}],
+    layout(T.money, {shapes}), {displaylogo: false, responsive: true});
+  const k = p.kpi || [];
+  Plotly.react('c-kpi', [{type: 'bar', orientation: 'h', y: k.map(x => L.indicator[x[0]] || x[0]),
+    x: k.map(x => (x[2] == null ? 0 : +x[2]) / +x[1]), text: k.map(x => `${x[2] == null ? 0 : x[2]} / ${x[1]}`), textposition: 'auto', marker: {color: '#4bacc6'}}],
+    layout(T.kpi, {xaxis: {tickformat: '.0%'}}), {displaylogo: false, responsive: true});
+}
+search.addEventListener('input', () => { options(search.value); draw(); });
+pick.addEventListener('change', draw);
+options(''); draw();
+"""
+    return _page(lang, title, body, payload, script)
+
+
+# ----------------------------------------------------------------------------------------------
+def recommendations(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap: int = BOARD_CAP) -> str:
+    counts = dict(con.sql("SELECT recommendation, count(*) FROM mart.project_review WHERE review_year = ? GROUP BY 1", params=[year]).fetchall())
+    reason_col = "text_en" if lang == "en" else "text_zh"
+    rows = con.sql(f"""
+        WITH rs AS (SELECT project_id, string_agg({reason_col}, ' · ' ORDER BY rule_code) AS reasons
+                    FROM mart.review_reason WHERE review_year = ? GROUP BY project_id),
+        ranked AS (SELECT r.project_id, p.project_name, p.field, p.department, r.total_score, r.grade, r.flags,
+                          r.recommendation, r.clawback_wan, rs.reasons,
+                          row_number() OVER (PARTITION BY r.recommendation ORDER BY r.total_score ASC NULLS FIRST, r.project_id) AS k
+                   FROM mart.project_review r JOIN dim_project p USING (project_id) LEFT JOIN rs USING (project_id)
+                   WHERE r.review_year = ?)
+        SELECT * EXCLUDE (k) FROM ranked WHERE k <= ? ORDER BY recommendation, k""", params=[year, year, cap])
+    cols = rows.columns
+    items = [list(r) for r in rows.fetchall()]
+    by_field = con.sql("""SELECT p.field, r.recommendation, count(*) FROM mart.project_review r JOIN dim_project p USING (project_id)
+                          WHERE r.review_year = ? GROUP BY ALL ORDER BY ALL""", params=[year]).fetchall()
+    payload = {"year": year, "columns": cols, "items": items, "counts": counts, "by_field": [list(r) for r in by_field],
+               "cap": cap, "labels": _labels(lang),
+               "text": {"all": _t(lang, "全部", "All"), "shown": _t(lang, "显示", "shown"), "of": _t(lang, "共", "of"),
+                        "chart": _t(lang, "各领域考核建议", "Recommendations by field"), "clawback": _t(lang, "追回", "clawback")}}
+    title = _t(lang, f"{year}年度考核建议看板", f"{year} recommendation board")
+    body = f"""<header><h1>{escape(title)}</h1><p>{escape(_t(lang, f'每列最多显示 {cap} 个项目（得分最低者优先），完整清单见年度报告 XLSX。', f'Each column shows at most {cap} projects (lowest scores first); all rows are in the report XLSX.'))}</p></header>
+<main><div class="filters"><label>{_t(lang, '领域', 'Field')} <select id="f-field"></select></label>
+<label>{_t(lang, '主管单位', 'Department')} <select id="f-department"></select></label></div>
+<div class="card" id="c-field"></div><br><div class="board" id="board"></div></main>"""
+    script = r"""
+const C = DATA.columns, L = DATA.labels, T = DATA.text;
+const I = DATA.items.map(r => Object.fromEntries(C.map((c, i) => [c, r[i]])));
+const RECS = ['terminate', 'suspend_funding', 'rectify', 'acceptance_review', 'rolling_support'];
+const COLORS = {terminate:'#cf222e', acceptance_review:'#0969da', suspend_funding:'#bc4c00', rectify:'#d4a72c', rolling_support:'#1a7f37'};
+const esc = s => String(s == null ? '' : s).replace(/[&<>]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;'})[c]);
+function fill(id, labels) { const s = document.getElementById(id);
+  s.innerHTML = `<option value="">${T.all}</option>` + Object.entries(labels).map(([k, v]) => `<option value="${k}">${v}</option>`).join('');
+  s.addEventListener('change', draw); }
+fill('f-field', L.field); fill('f-department', L.department);
+const fields = [...new Set(DATA.by_field.map(r => r[0]))].sort();
+Plotly.newPlot('c-field', RECS.map(rec => ({type: 'bar', name: L.recommendation[rec], marker: {color: COLORS[rec]},
+  x: fields.map(f => L.field[f] || f), y: fields.map(f => (DATA.by_field.find(r => r[0] === f && r[1] === rec) || [0, 0, 0])[2])})),
+  {title: {text: T.chart, font: {size: 14}}, barmode: 'stack', font: FONT, template: 'plotly_white', height: 340,
+   margin: {l: 50, r: 20, t: 40, b: 80}, legend: {orientation: 'h'}}, {displaylogo: false, responsive: true});
+function draw() {
+  const f = document.getElementById('f-field').value, d = document.getElementById('f-department').value;
+  document.getElementById('board').innerHTML = RECS.map(rec => {
+    const items = I.filter(x => x.recommendation === rec && (!f || x.field === f) && (!d || x.department === d));
+    return `<div class="col"><h2 style="color:${COLORS[rec]}">${L.recommendation[rec]} (${DATA.counts[rec] || 0})</h2>
+      <div class="note">${T.shown} ${items.length}</div>` + items.map(x => `<div class="item" style="border-left-color:${COLORS[rec]}">
+      <b>${esc(x.project_id)} ${esc(x.project_name)}</b><div>${esc(L.field[x.field])} · ${esc(L.grade[x.grade])} · ${x.total_score == null ? '—' : x.total_score.toFixed(2)}
+      ${x.clawback_wan ? ' · ' + T.clawback + ' ' + x.clawback_wan.toLocaleString('en-US', {minimumFractionDigits: 2}) + ' 万元' : ''}</div>
+      <div class="r">${esc(x.reasons)}</div></div>`).join('') + '</div>';
+  }).join('');
+}
+draw();
+"""
+    return _page(lang, title, body, payload, script)
+
+
+def build_dashboards(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en") -> dict[str, str]:
+    """The three dashboard pages of the year as HTML text, keyed like ``scorecard.report.build.names``."""
+    return {
+        "portfolio": portfolio(con, year, lang),
+        "projects": projects(con, year, lang),
+        "recommendations": recommendations(con, year, lang),
+    }

@@ -1,0 +1,416 @@
+"""Data quality (issue 4): GX suites from the contracts and rules.yaml, run as Dagster asset checks,
+with the ledger mart.data_quality.
+
+* every suite passes on a clean generated warehouse, and for every rule of every suite a broken row
+  makes exactly that rule fail, with the expected unexpected count and the broken row among the
+  examples (the runner on small frames);
+* the cross-table rules' SQL frames catch what they are for (net disbursed negative, decreasing
+  cumulative values, late reports, grades out of their bands);
+* a blocking check failure stops the downstream assets; WARN failures do not stop the run and show
+  in mart.data_quality and mart.data_quality_summary;
+* the definitions load without importing Great Expectations.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from scorecard.quality.ledger import summarize_quality, write_ledger
+from scorecard.quality.runner import _plain, load_frames, run_suite, validate, value_sets
+from scorecard.quality.suites import ERROR, WARN, Expectation, all_suites, suite
+from scorecard.settings import DEFAULT_RUBRIC, PROJECT_ROOT
+from scoring_fixtures import add, build, pay, project, report, scored, warehouse
+
+YEAR = 2019
+
+
+# ----------------------------------------------------------------------------- a clean pipeline run
+
+
+def _resources(raw: Path, db: Path, tmp: Path) -> dict:
+    from pipelines.resources import ScorecardPaths, Warehouse
+
+    return {
+        "warehouse": Warehouse(database=str(db)),
+        "paths": ScorecardPaths(raw_dir=str(raw), reports_dir=str(tmp / "reports"), rubric=str(DEFAULT_RUBRIC)),
+    }
+
+
+def _graph():
+    from assets.checks import quality_checks
+    from assets.quality import quality_assets
+    from assets.raw import raw_assets
+    from assets.review import review_assets
+    from assets.warehouse import star_schema
+
+    return [*raw_assets, star_schema, *review_assets, *quality_assets, *quality_checks]
+
+
+def _materialize(raw: Path, db: Path, tmp: Path, selection=None) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        _graph(), resources=_resources(raw, db, tmp), partition_key=str(YEAR), raise_on_error=False,
+        instance=dg.DagsterInstance.ephemeral(), selection=selection,
+    )
+
+
+def _checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    return {f"{e.asset_key.to_user_string()}:{e.check_name}": e for e in result.get_asset_check_evaluations()}
+
+
+def _materialized(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory):
+    """Generated clean data (40 projects), the whole graph with every check for 2019: (raw dir, db, result)."""
+    from scorecard.generate import generate
+
+    tmp = tmp_path_factory.mktemp("quality")
+    raw = tmp / "raw"
+    generate(raw, projects=40, seed=11, messy=False)
+    db = tmp / "clean.duckdb"
+    result = _materialize(raw, db, tmp)
+    return raw, db, result
+
+
+def test_every_check_passes_on_clean_data_and_fills_the_ledger(clean_run):
+    _, db, result = clean_run
+    assert result.success
+    checks = _checks(result)
+    ours = {k: v for k, v in checks.items() if k.endswith(":expectations") or k.endswith(":soft_expectations")}
+    expected = {f"{'/'.join(s.asset)}:{'expectations' if sev == ERROR else 'soft_expectations'}"
+                for s in all_suites().values() for sev in s.severities}
+    assert set(ours) == expected
+    for key, ev in ours.items():
+        assert ev.passed, (key, ev.metadata["failed"].value)
+        assert ev.metadata["expectations_failed"].value == 0
+        assert ev.metadata["expectations_run"].value == ev.metadata["expectations_passed"].value > 0
+    assert checks["fact_progress:soft_expectations"].severity == dg.AssetCheckSeverity.WARN
+    assert {"project_review", "program_summary", "data_quality_summary"} <= _materialized(result)
+    with duckdb.connect(str(db), read_only=True) as con:
+        ledger = dict(con.sql("SELECT dataset, count(*) FROM mart.data_quality GROUP BY ALL").fetchall())
+        assert ledger["raw.projects"] == len(suite("raw.projects").expectations)
+        assert ledger[f"mart.project_review@{YEAR}"] == len(suite("mart.project_review").expectations)
+        assert con.sql("SELECT count(*) FROM mart.data_quality WHERE NOT success").fetchall()[0][0] == 0
+        summary = {r[0]: r[1:] for r in con.sql(
+            "SELECT dataset, expectations_run, failed, rows_read, rows_quarantined FROM mart.data_quality_summary "
+            "WHERE review_year = $y", params={"y": YEAR}).fetchall()}
+        assert set(summary) == set(all_suites())
+        assert summary["raw.projects"] == (len(suite("raw.projects").expectations), 0, 40, 0)
+        assert summary["mart.project_review"][1] == 0
+
+
+# ----------------------------------------------------------------------------- every rule, on frames
+
+
+def _frames(db: Path, name: str):
+    from scorecard.rubric import load_rubric
+
+    s = suite(name)
+    with duckdb.connect(str(db), read_only=True) as con:
+        params = {**load_rubric().params(), "review_years": [YEAR]}
+        frames = load_frames(con, s, set(s.frames), params)
+        sets = value_sets(con, s.expectations)
+    return s, frames, sets
+
+
+def _set(df: pd.DataFrame, i: int, column: str, value) -> None:
+    try:
+        df.loc[i, column] = value
+    except (TypeError, ValueError):  # e.g. None into a numpy bool column
+        df[column] = df[column].astype(object)
+        df.loc[i, column] = value
+
+
+def _break(df: pd.DataFrame, e: Expectation, rows) -> tuple[int, list[int], set[str]]:
+    """Break rule `e` on fresh rows of `df` (in place): (expected unexpected count, rows broken, columns changed)."""
+    k, g = e.kwargs, e.gx
+    i = next(rows)
+    if g == "ExpectColumnValuesToNotBeNull":
+        _set(df, i, k["column"], None)
+        return 1, [i], {k["column"]}
+    if g == "ExpectColumnValueLengthsToBeBetween":
+        _set(df, i, k["column"], "")
+        return 1, [i], {k["column"]}
+    if g == "ExpectColumnValuesToBeInSet":
+        _set(df, i, k["column"], "__not_allowed__")
+        return 1, [i], {k["column"]}
+    if g == "ExpectColumnValuesToMatchRegex":
+        _set(df, i, k["column"], "2019Q5")
+        return 1, [i], {k["column"]}
+    if g == "ExpectColumnValuesToBeBetween":
+        if k.get("min_value") is not None:  # on the bound itself when the bound is strict
+            value = k["min_value"] if k.get("strict_min") else k["min_value"] - 1
+        else:
+            value = k["max_value"] + 1
+        _set(df, i, k["column"], value)
+        return 1, [i], {k["column"]}
+    if g in ("ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"):
+        cols = k.get("column_list") or [k["column"]]
+        j = next(rows)
+        for c in cols:
+            _set(df, j, c, df.loc[i, c])
+        return 2, [i, j], set(cols)
+    if g == "ExpectColumnPairValuesAToBeGreaterThanB":
+        b = df.loc[i, k["column_B"]]
+        _set(df, i, k["column_A"], b - (timedelta(days=1) if hasattr(b, "year") else 1))
+        return 1, [i], {k["column_A"]}
+    if g == "ExpectColumnPairValuesToBeEqual":
+        b = df.loc[i, k["column_B"]]
+        _set(df, i, k["column_A"], f"{b}_changed" if isinstance(b, str) else b + 1)
+        return 1, [i], {k["column_A"]}
+    raise AssertionError(f"no way to break {g}")
+
+
+def _pair_oracle(df: pd.DataFrame, e: Expectation) -> int:
+    """Independent count for A > B (A ≥ B) rules: a broken range elsewhere in the row may break them too."""
+    a, b = df[e.kwargs["column_A"]], df[e.kwargs["column_B"]]
+    both = a.notna() & b.notna()
+    ok = (a >= b) if e.kwargs.get("or_equal") else (a > b)
+    return int((both & ~ok.fillna(False)).sum())
+
+
+@pytest.mark.parametrize("name", list(all_suites()))
+def test_suite_passes_clean_and_each_rule_fails_on_its_broken_row(clean_run, name):
+    _, db, _ = clean_run
+    s, frames, sets = _frames(db, name)
+
+    clean = validate(s, frames, value_sets=sets)
+    assert clean.success, [(r.key, r.unexpected_count, r.error, r.examples[:2]) for r in clean.failed]
+    assert len(clean.results) == len(s.expectations)
+
+    broken = {f: df.copy() for f, df in frames.items()}
+    row_iters = {f: iter(range(len(df))) for f, df in broken.items()}
+    expected: dict[str, tuple[int, list[int], set[str]]] = {}
+    for e in s.expectations:
+        expected[e.key] = _break(broken[e.frame], e, row_iters[e.frame])
+    result = validate(s, broken, value_sets=sets)
+
+    assert {r.key for r in result.failed} == {e.key for e in s.expectations}
+    for e in s.expectations:
+        r = next(x for x in result.results if x.key == e.key)
+        count, rows, changed = expected[e.key]
+        if e.gx == "ExpectColumnPairValuesAToBeGreaterThanB":
+            count = _pair_oracle(broken[e.frame], e)
+        if e.value_set_sql:  # an emptied or unknown id elsewhere in the column is not a known project either
+            col = broken[e.frame][e.kwargs["column"]]
+            count = int((col.notna() & ~col.isin(sets[e.key])).sum())
+        assert r.severity == e.severity and r.expectation.startswith("expect_")
+        assert r.unexpected_count == count, (e.key, r.unexpected_count, r.examples)
+        assert 1 <= len(r.examples) <= 10
+        # the broken row is among the examples, named by its index columns (key, source file and row)
+        df = broken[e.frame]
+        ident = [c for c in s.frames[e.frame].index if c in df.columns]
+        assert ident, e.key
+        wanted = [{c: _plain(df.loc[i, c]) for c in ident} for i in rows]
+        got = [{c: ex.get(c) for c in ident} for ex in r.examples if isinstance(ex, dict)]
+        assert any(w in got for w in wanted), (e.key, wanted, r.examples)
+
+
+def test_suites_are_derived_from_the_contracts():
+    from scorecard.contracts import DATASETS
+
+    for d in DATASETS.values():
+        s = suite(f"raw.{d.name}")
+        keys = {e.key for e in s.expectations}
+        for c in d.columns:
+            assert (f"not_null:{c.name}" in keys) == (not c.nullable)
+            if c.codes:
+                rule = next(e for e in s.expectations if e.key == f"in_set:{c.name}")
+                assert rule.kwargs["value_set"] == sorted(c.codes)
+        assert ("unique_key:" + ",".join(d.key)) in keys
+        assert {r.name for r in d.row_rules} <= {e.name for e in s.expectations}
+        assert ("known_project:project_id" in keys) == d.references_projects
+    weight = next(e for e in suite("raw.milestones").expectations if e.key == "between:weight")
+    assert weight.kwargs == {"column": "weight", "min_value": 0, "strict_min": True}
+    score = next(e for e in suite("raw.expert_reviews").expectations if e.key == "between:score")
+    assert (score.kwargs["min_value"], score.kwargs["max_value"]) == (0, 100)
+    assert {e.key for e in suite("fact_progress").by_severity(WARN)} == {"progress_not_decreasing:change_wan",
+                                                                        "report_on_time:days_after_quarter_end"}
+
+
+# ----------------------------------------------------------------------------- cross-table frames (SQL)
+
+
+def test_net_disbursed_never_negative_per_project(tmp_path):
+    con = warehouse(tmp_path)
+    add(con, "projects", [project("P1"), project("P2")])
+    add(con, "disbursements", [
+        pay("P1", "2019-01-10", 100), pay("P1", "2019-03-01", 150, kind="recovery"),  # net −50 from March
+        pay("P1", "2019-06-01", 80),
+        pay("P2", "2019-01-10", 100), pay("P2", "2019-03-01", 100, kind="recovery"),  # net 0: fine
+    ])
+    build(con)
+    result = run_suite(con, suite("fact_disbursement"))
+    assert [r.key for r in result.failed] == ["net_disbursed_not_negative:lowest_net_disbursed_wan"]
+    r = result.failed[0]
+    assert (r.severity, r.unexpected_count, r.element_count) == (ERROR, 1, 2)
+    assert r.examples == [{"project_id": "P1", "lowest_net_disbursed_wan": -50.0}]
+
+    write_ledger(con, result, run_id="run-a")
+    write_ledger(con, result, run_id="run-a")  # a retried check replaces its rows
+    write_ledger(con, result, run_id="run-b")  # another run adds its own
+    rows = con.sql("SELECT run_id, severity, success, unexpected_count, examples FROM mart.data_quality "
+                   "WHERE expectation = 'net_disbursed_not_negative' ORDER BY run_id").fetchall()
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [("run-a", "ERROR", False, 1), ("run-b", "ERROR", False, 1)]
+    assert json.loads(rows[0][4]) == [{"project_id": "P1", "lowest_net_disbursed_wan": -50.0}]
+    assert con.sql("SELECT count(*) FROM mart.data_quality WHERE run_id = 'run-a'").fetchall()[0][0] == len(result.results)
+
+
+def test_decreasing_cumulative_values_and_late_reports_are_warnings(tmp_path):
+    con = warehouse(tmp_path)
+    add(con, "projects", [project("P1"), project("P2")])
+    add(con, "progress_reports", [
+        report("P1", "2019Q1", fiscal=100, total=100),
+        report("P1", "2019Q2", fiscal=80, total=120),  # fiscal spent went down by 20
+        report("P1", "2019Q3", fiscal=90, total=130, submitted="2019-11-15"),  # 46 days after 30 Sep
+        report("P2", "2019Q1", fiscal=10, total=10, submitted="2019-04-30"),  # 30 days: on time
+        report("P2", "2019Q2", fiscal=10, total=10),
+    ])
+    build(con)
+    errors = run_suite(con, suite("fact_progress"), severity=ERROR)
+    assert errors.success and len(errors.results) == len(suite("fact_progress").by_severity(ERROR))
+    warn = run_suite(con, suite("fact_progress"), severity=WARN)
+    assert {r.name for r in warn.results} == {"progress_not_decreasing", "report_on_time"}
+    dec = warn.result("progress_not_decreasing")
+    assert (dec.severity, dec.unexpected_count) == (WARN, 1)
+    assert dec.examples == [{"project_id": "P1", "period": "2019Q2", "measure": "fiscal_spent_wan", "change_wan": -20.0}]
+    late = warn.result("report_on_time")
+    assert late.unexpected_count == 1
+    assert late.examples == [{"project_id": "P1", "period": "2019Q3", "submitted_date": "2019-11-15",
+                              "days_after_quarter_end": 46}]
+
+
+def test_grades_outside_their_bands_fail_the_mart_suite(tmp_path):
+    from scorecard.rubric import load_rubric
+
+    from scoring_fixtures import experts, ms
+
+    con = scored(
+        tmp_path, years=(YEAR,),
+        projects=[project("P1"), project("P2"), project("P3")],
+        milestones=[ms(p, "2019-03-31", done="2019-03-31") for p in ("P1", "P2", "P3")],
+        expert_reviews=[*experts("P1", YEAR, 90, 90, 90), *experts("P2", YEAR, 60, 60), *experts("P3", YEAR, 70)],
+    )
+    params = {**load_rubric().params(), "review_years": [YEAR]}
+    assert run_suite(con, suite("mart.project_review"), params=params).success
+    rows = con.sql("SELECT project_id, grade, total_score, coverage FROM mart.project_review ORDER BY 1").fetchall()
+    assert all(r[3] >= 0.5 for r in rows)
+    con.execute("UPDATE mart.project_review SET grade = CASE WHEN grade = 'A' THEN 'C' ELSE 'A' END WHERE project_id = 'P1'")
+    con.execute("UPDATE mart.project_review SET flags = 'veto' WHERE project_id = 'P2' AND grade <> 'D'")
+    con.execute("UPDATE mart.project_review SET total_score = 101 WHERE project_id = 'P3'")
+    result = run_suite(con, suite("mart.project_review"), params=params)
+    bands = result.result("grade_matches_bands")
+    assert bands.unexpected_count == 3  # P1 regraded, P2 vetoed but not D, P3's 101 is an A band
+    assert sorted(ex["project_id"] for ex in bands.examples) == ["P1", "P2", "P3"]
+    assert result.result("total_score_range").unexpected_count == 1
+    assert {r.name for r in result.failed} == {"grade_matches_bands", "total_score_range"}
+    assert run_suite(con, suite("mart.project_review"), params={**params, "review_years": [YEAR - 1]}).frame_rows["table"] == 0
+
+
+# ----------------------------------------------------------------------------- Dagster: blocking and WARN
+
+
+def test_blocking_check_failure_stops_scoring(clean_run, tmp_path):
+    raw, clean_db, _ = clean_run
+    db = tmp_path / "broken.duckdb"
+    shutil.copy(clean_db, db)
+    with duckdb.connect(str(db)) as con:  # a bad row slipped into the raw table after ingest
+        con.execute(
+            "INSERT INTO raw.milestones SELECT * REPLACE (99 AS milestone_no, -1.0 AS weight, 'bad.csv' AS _source_file, "
+            "7 AS _source_row) FROM raw.milestones LIMIT 1"
+        )
+    result = _materialize(raw, db, tmp_path)
+    assert not result.success
+    check = _checks(result)["raw/milestones:expectations"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert check.metadata["expectations_failed"].value == 1
+    failed = check.metadata["failed_expectations"].value
+    assert list(failed) == ["raw.milestones:between:weight"]
+    assert failed["raw.milestones:between:weight"]["unexpected_count"] == 1
+    assert failed["raw.milestones:between:weight"]["examples"][0]["_source_file"] == "bad.csv"
+    done = _materialized(result)
+    assert "raw/milestones" in done
+    assert not {"fact_milestone", "project_review", "program_summary", "data_quality_summary"} & done
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.sql("SELECT severity, unexpected_count, examples FROM mart.data_quality WHERE run_id = $r "
+                       "AND dataset = 'raw.milestones' AND NOT success", params={"r": result.run_id}).fetchall()
+    assert [(r[0], r[1]) for r in rows] == [("ERROR", 1)]
+    assert json.loads(rows[0][2])[0]["_source_row"] == 7
+
+
+def test_warn_failures_do_not_stop_the_run_and_reach_the_ledger(clean_run, tmp_path):
+    raw, clean_db, _ = clean_run
+    db = tmp_path / "warn.duckdb"
+    shutil.copy(clean_db, db)
+    with duckdb.connect(str(db)) as con:  # the latest report of one project says less was spent than before
+        pid, period = con.sql(
+            """SELECT project_id, max(period) FROM raw.progress_reports GROUP BY project_id
+               HAVING count(*) >= 2 AND arg_max(fiscal_spent_wan, period) > 0 ORDER BY 1 LIMIT 1"""
+        ).fetchall()[0]
+        con.execute("UPDATE raw.progress_reports SET fiscal_spent_wan = 0 WHERE project_id = $p AND period = $q",
+                    {"p": pid, "q": period})
+    selection = dg.AssetSelection.all() - dg.AssetSelection.groups("raw")  # raw tables stay as edited
+    result = _materialize(raw, db, tmp_path, selection=selection)
+    assert result.success
+    check = _checks(result)["fact_progress:soft_expectations"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert _checks(result)["fact_progress:expectations"].passed
+    assert {"fact_progress", "project_review", "program_summary", "data_quality_summary"} <= _materialized(result)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.sql("SELECT expectation, severity, unexpected_count, examples FROM mart.data_quality "
+                       "WHERE run_id = $r AND NOT success", params={"r": result.run_id}).fetchall()
+        assert [(r[0], r[1], r[2]) for r in rows] == [("progress_not_decreasing", "WARN", 1)]
+        example = json.loads(rows[0][3])[0]
+        assert (example["project_id"], example["period"], example["measure"]) == (pid, period, "fiscal_spent_wan")
+        summary = con.sql("SELECT failed, warn_failed, error_failed FROM mart.data_quality_summary "
+                          "WHERE review_year = $y AND dataset = 'fact_progress'", params={"y": YEAR}).fetchall()
+        assert summary == [(1, 1, 0)]
+        assert con.sql("SELECT count(DISTINCT run_id) FROM mart.data_quality").fetchall()[0][0] == 2  # kept across runs
+
+
+def test_quarantine_summary_per_reason(tmp_path):
+    con = warehouse(tmp_path)
+    con.execute("""INSERT INTO raw.quarantine VALUES
+        ('projects', 'projects.csv', 3, 'end_date', '2018-01-01', 'row_rule:end_after_start', 'r', 'x', 'L1', now()),
+        ('disbursements', 'd.csv', 4, 'project_id', 'P9', 'unknown_project', 'r', 'x', 'L1', now()),
+        ('disbursements', 'd.csv', 5, 'project_id', 'P8', 'unknown_project', 'r', 'x', 'L1', now())""")
+    con.execute("""INSERT INTO raw.load_log VALUES
+        ('L1', 'disbursements', 'd.csv', 'x', 10, 7, 5, 2, 0, '', now()),
+        ('L0', 'disbursements', 'old.csv', 'y', 10, 70, 70, 0, 0, '', now())""")
+    con.execute("INSERT INTO raw.load_state VALUES ('disbursements', 'fp', 'L1', now())")
+    out = summarize_quality(con, YEAR)
+    assert out["quarantine_summary"].select("dataset", "reason_code", "rows").rows() == [
+        ("raw.disbursements", "unknown_project", 2), ("raw.projects", "row_rule:end_after_start", 1)]
+    summary = con.sql("SELECT dataset, expectations_run, rows_read, rows_quarantined FROM mart.data_quality_summary").fetchall()
+    assert summary == [("raw.disbursements", 0, 7, 2)]  # the current load only; not yet checked
+    summarize_quality(con, YEAR)  # rewriting the year replaces its rows
+    assert con.sql("SELECT count(*) FROM mart.quarantine_summary").fetchall()[0][0] == 2
+
+
+# ----------------------------------------------------------------------------- fast definitions
+
+
+def test_definitions_load_without_importing_great_expectations():
+    code = "import sys, pipelines.definitions as d; assert d.defs; print('great_expectations' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_docs_list_every_rule():
+    from scorecard.quality.docs import checks_markdown
+
+    text = (PROJECT_ROOT / "docs" / "quality.md").read_text(encoding="utf-8")
+    assert checks_markdown() in text, "docs/quality.md is out of date: run `python -m scorecard.quality.docs`"
