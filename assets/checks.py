@@ -21,7 +21,7 @@ import json
 import dagster as dg
 
 from pipelines.partitions import review_years, years_of
-from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
+from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse
 from scorecard.quality.suites import ERROR, WARN, Suite, all_suites
 
 CHECK_NAMES = {ERROR: "expectations", WARN: "soft_expectations"}
@@ -103,7 +103,6 @@ def suite_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
         run_id = context.run.run_id
         results = []
         with warehouse.get_connection() as con:
-            ensure_schemas(con)
             ensure_quality_tables(con)
             if suite.partitioned:
                 from scorecard.rubric import load_rubric

@@ -4,8 +4,6 @@ worked out by hand in the comment next to it."""
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 

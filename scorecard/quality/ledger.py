@@ -33,6 +33,7 @@ def write_ledger(
     checked_at: datetime | None = None,
 ) -> int:
     """Append one row per expectation of `result`; a retried check in the same run replaces its rows."""
+    ensure_quality_tables(con)
     dataset = ledger_dataset(result.suite, review_year)
     checked_at = checked_at or datetime.now(timezone.utc).replace(tzinfo=None)
     rows = pl.DataFrame(  # noqa: F841 - read by DuckDB below

@@ -21,7 +21,7 @@ CODE_COLUMNS = {"field": "field", "plan": "plan", "department": "department", "s
 def write_workbook(path: Path, sheets: list[tuple[str, str, str, pl.DataFrame, str | None, bool]], i18n: I18n) -> dict[str, int]:
     """``sheets``: (sheet name, title zh, title en, frame, dimension of dimension_value, translate codes).
     Returns rows written per sheet."""
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "remove_timezone": True})
+    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "remove_timezone": True, "constant_memory": True})
     bold = wb.add_format({"bold": True, "font_size": 13, "font_name": "Noto Sans CJK SC"})
     head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E8EEF5", "border": 1,
                           "font_name": "Noto Sans CJK SC"})
@@ -39,26 +39,25 @@ def write_workbook(path: Path, sheets: list[tuple[str, str, str, pl.DataFrame, s
             width = max(10, min(40, max((len(str(v)) for v in frame[col].head(200).to_list() if v is not None), default=8) + 2))
             ws.set_column(j, j, width, fmts.get(kind))
         ws.set_row(2, 32)
-        table = None
-        for i, row in enumerate(frame.iter_rows(), start=3):
-            for j, (col, value) in enumerate(zip(frame.columns, row)):
-                if value is None:
-                    continue
-                if translate:
-                    table = CODE_COLUMNS.get(col) or (dimension if col == "dimension_value" else None)
-                    if table and isinstance(value, str):
-                        value = i18n.one(LABELS[table], value)
-                if isinstance(value, dt.datetime):
-                    ws.write_datetime(i, j, value, fmts["date"])
-                elif isinstance(value, dt.date):
-                    ws.write_datetime(i, j, dt.datetime.combine(value, dt.time()), fmts["date"])
-                elif isinstance(value, bool):
-                    ws.write_boolean(i, j, value)
-                else:
-                    ws.write(i, j, value)
+        body = _prepare(frame, dimension, translate, i18n)
+        for i, row in enumerate(body.iter_rows(), start=3):
+            ws.write_row(i, 0, row)
         ws.freeze_panes(3, 0)
         if frame.width:
             ws.autofilter(2, 0, 2 + frame.height, frame.width - 1)
         counts[name[:31]] = frame.height
     wb.close()
     return counts
+
+
+def _prepare(frame: pl.DataFrame, dimension: str | None, translate: bool, i18n: I18n) -> pl.DataFrame:
+    """Codes to labels and dates to datetimes, column-wise in polars (not cell by cell)."""
+    exprs = []
+    for col, dtype in frame.schema.items():
+        table = (CODE_COLUMNS.get(col) or (dimension if col == "dimension_value" else None)) if translate else None
+        if table and dtype == pl.String:
+            mapping = {k: i18n.one(LABELS[table], k) for k in LABELS[table]}
+            exprs.append(pl.col(col).replace(mapping))
+        elif dtype == pl.Date:
+            exprs.append(pl.col(col).cast(pl.Datetime("us")))
+    return frame.with_columns(exprs) if exprs else frame

@@ -4,6 +4,20 @@
 -- table review_label that scorecard/review.py fills from scorecard/codes.py and the rubric.
 
 CREATE OR REPLACE TEMP TABLE review_reason_base AS
+WITH flag_codes AS (
+    -- each distinct flags string once (at most 2^6 of them), one row per flag code
+    SELECT flags, unnest(string_split(flags, ',')) AS code
+    FROM (SELECT DISTINCT flags FROM review_recommended WHERE flags <> '')
+),
+flag_text AS (
+    SELECT
+        c.flags,
+        string_agg(l.zh, '、' ORDER BY c.code) AS flags_zh,
+        string_agg(l.en, ', ' ORDER BY c.code) AS flags_en
+    FROM flag_codes AS c
+    JOIN review_label AS l ON l.kind = 'flag' AND l.code = c.code
+    GROUP BY c.flags
+)
 SELECT
     r.*,
     coalesce(e.n_experts, 0) AS n_experts,
@@ -18,17 +32,14 @@ SELECT
     g.en AS grade_en,
     printf('%.2f', r.total_score) AS total_txt,
     datediff('day', r.first_disbursement_date, r.as_of_date) AS days_since_first_disbursement,
-    (SELECT string_agg(l.zh, '、' ORDER BY l.code)
-        FROM unnest(string_split(r.flags, ',')) AS u(code)
-        JOIN review_label AS l ON l.kind = 'flag' AND l.code = u.code) AS flags_zh,
-    (SELECT string_agg(l.en, ', ' ORDER BY l.code)
-        FROM unnest(string_split(r.flags, ',')) AS u(code)
-        JOIN review_label AS l ON l.kind = 'flag' AND l.code = u.code) AS flags_en
+    ft.flags_zh,
+    ft.flags_en
 FROM review_recommended AS r
 LEFT JOIN review_experts AS e USING (project_id)
 LEFT JOIN review_kpi AS k USING (project_id)
 LEFT JOIN review_funds AS f USING (project_id)
-LEFT JOIN review_label AS g ON g.kind = 'grade' AND g.code = r.grade;
+LEFT JOIN review_label AS g ON g.kind = 'grade' AND g.code = r.grade
+LEFT JOIN flag_text AS ft ON ft.flags = r.flags;
 
 CREATE OR REPLACE TEMP TABLE review_reasons AS
 WITH leaf AS (
