@@ -82,7 +82,13 @@ CHILD = textwrap.dedent(
             return real_replace(src, dst)
 
         build.os.replace = replace
-        crash_point("report:before_build")
+        real_pdf = build.write_pdf
+
+        def write_pdf(*a, **k):  # every other deliverable is staged by now
+            crash_point("report:staging")
+            return real_pdf(*a, **k)
+
+        build.write_pdf = write_pdf
         build.build_report(con, int(sys.argv[3]), Path(sys.argv[4]))
     con.close()
     print("child done", flush=True)
@@ -281,7 +287,7 @@ def test_kill_while_writing_the_report_leaves_the_previous_report_and_the_rerun_
     child(tmp_path, "ingest", str(db), str(world["dir"] / "B"))
     child(tmp_path, "review", str(db), "2018")
     # Killed while staging: the deliverables and manifest are untouched (staging files aside).
-    child(tmp_path, "report", str(db), "2018", str(reports), crash_at="report:before_build", timeout=300)
+    child(tmp_path, "report", str(db), "2018", str(reports), crash_at="report:staging", timeout=300)
     visible = {k: v for k, v in folder_state(year).items() if not Path(k).name.startswith(".")}
     assert visible == before
     # Killed between two renames of the swap: no manifest, so the folder reads as incomplete; never

@@ -286,8 +286,8 @@ def test_every_warehouse_asset_is_in_the_writer_pool():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if node.group_name in {"raw", "warehouse", "review"}:
-            assert node.pools == {WRITER_POOL} or WRITER_POOL in (node.pools or set()), key
+        # every asset here opens the DuckDB warehouse (raw, warehouse, review, quality, report)
+        assert node.pools == {WRITER_POOL}, (key, node.pools)
 
 
 # ----------------------------------------------------------------------------- catalogue the analyst sees

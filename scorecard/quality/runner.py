@@ -16,7 +16,6 @@ import math
 import os
 import re
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -126,13 +125,26 @@ def run_suite(
 # ------------------------------------------------------------------------------ GX
 
 
-def _gx():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+_GX: dict[str, Any] = {}
 
-    return gx, gxe, ProgressBarsConfig
+
+def _gx():
+    """(gx, gx.expectations, a whole-DataFrame batch definition): one ephemeral context per process."""
+    if not _GX:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")  # writes no files
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        batch_definition = (
+            context.data_sources.add_pandas("scorecard")
+            .add_dataframe_asset("frame")
+            .add_batch_definition_whole_dataframe("whole_frame")
+        )
+        _GX.update(gx=gx, gxe=gxe, batch_definition=batch_definition)
+    return _GX["gx"], _GX["gxe"], _GX["batch_definition"]
 
 
 def _plain(value: Any) -> Any:
@@ -186,14 +198,11 @@ def validate(
 ) -> SuiteResult:
     """Validate the suite's rules (of `severity`, or all) on the given frames (pandas or Polars).
 
-    One ephemeral GX context; one GX suite and validation definition per frame. A rule whose frame
-    is not given is not run.
+    One GX expectation suite per frame, validated on the frame as a batch of the process's ephemeral
+    GX context (pandas route). A rule whose frame is not given is not run.
     """
-    gx, gxe, ProgressBarsConfig = _gx()
+    gx, gxe, batch_definition = _gx()
     started = time.perf_counter()
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas(f"scorecard_{uuid.uuid4().hex[:8]}")
     out = SuiteResult(suite.name, severity)
     chosen = [e for e in suite.expectations if (severity is None or e.severity == severity) and e.frame in frames]
     for frame_name in sorted({e.frame for e in chosen}):
@@ -208,17 +217,13 @@ def validate(
             if e.value_set_sql is not None:
                 kwargs["value_set"] = (value_sets or {}).get(key, [])
             gx_expectations.append(getattr(gxe, e.gx)(**kwargs, meta={"rule": key}))
-        asset = source.add_dataframe_asset(f"{suite.name}.{frame_name}")
-        batch = asset.add_batch_definition_whole_dataframe("all")
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}.{frame_name}", expectations=gx_expectations))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{suite.name}.{frame_name}", data=batch, suite=gx_suite)
-        )
+        gx_suite = gx.ExpectationSuite(name=f"{suite.name}.{frame_name}", expectations=gx_expectations)
         index = [c for c in suite.frames[frame_name].index if c in df.columns]
         result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
         if index:
             result_format["unexpected_index_column_names"] = index
-        validation = definition.run(batch_parameters={"dataframe": df}, result_format=result_format)
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
+        validation = batch.validate(gx_suite, result_format=result_format)
         for r in validation.results:
             cfg = r.expectation_config
             e = rules[cfg.meta["rule"]]
