@@ -169,7 +169,7 @@ class _BenchHandler(logging.Handler):
         if event is None:
             return
         kind = event.event_type_value
-        if kind not in ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_MATERIALIZATION"):
+        if kind not in ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"):
             return
         now = time.perf_counter()
         if kind == "STEP_START" and _SAMPLER is not None:
@@ -186,6 +186,10 @@ class _BenchHandler(logging.Handler):
             rec["asset"] = mat.asset_key.to_user_string()
             rec["partition"] = mat.partition
             rec["metadata"] = {k: getattr(v, "value", v) for k, v in mat.metadata.items() if k in _KEEP_METADATA}
+        elif kind == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            rec["check"] = f"{data.asset_key.to_user_string()}:{data.check_name}"
+            rec["passed"] = bool(data.passed)
         _EVENTS.append(rec)
 
 
@@ -250,6 +254,30 @@ def _asset_rows(events: list[dict], phase: str, partition: str | None, upstream:
     return rows
 
 
+def _step_rows(events: list[dict], phase: str, partition: str | None) -> list[dict]:
+    """Per Dagster step (an asset, a multi-asset or an asset check): wall time, peak RSS, what it did."""
+    rows: dict[str, dict] = {}
+    for e in events:
+        step = e["step"]
+        if e["kind"] == "STEP_START":
+            rows[step] = {"phase": phase, "partition": partition, "step": step, "kind": "check", "start": e["t"],
+                          "seconds": None, "peak_rss_mib": None, "assets": [], "checks": [], "success": None}
+        elif step in rows:
+            row = rows[step]
+            if e["kind"] == "ASSET_MATERIALIZATION":
+                row["kind"] = "asset"
+                row["assets"].append(e["asset"])
+            elif e["kind"] == "ASSET_CHECK_EVALUATION":
+                row["checks"].append({"check": e["check"], "passed": e["passed"]})
+            else:
+                row["seconds"] = round(e["t"] - row["start"], 4)
+                row["peak_rss_mib"] = round(e["window_peak"] / MIB, 1)
+                row["success"] = e["kind"] == "STEP_SUCCESS"
+    for row in rows.values():
+        row.pop("start")
+    return list(rows.values())
+
+
 def run_one(args: argparse.Namespace) -> dict:
     """Child process: the real pipeline, in-process, on ``args.raw`` into ``args.warehouse``."""
     global _SAMPLER
@@ -301,7 +329,7 @@ def run_one(args: argparse.Namespace) -> dict:
         profiler = Profiler(interval=0.005)
         profiler.start()
 
-    phases, assets, latest_out = [], [], {}
+    phases, assets, steps, latest_out = [], [], [], {}
     ok = True
     for phase, job_name, partition in plan:
         print(f"▶ {phase} {partition or ''}", flush=True)
@@ -322,6 +350,9 @@ def run_one(args: argparse.Namespace) -> dict:
             }
         )
         assets.extend(_asset_rows(events, phase, partition, upstream, latest_out))
+        phase_steps = _step_rows(events, phase, partition)
+        steps.extend(phase_steps)
+        phases[-1]["check_seconds"] = round(sum(s["seconds"] or 0 for s in phase_steps if s["kind"] == "check"), 4)
         if not result.success:
             ok = False
             from scorecard.cli import _failure_message
@@ -350,6 +381,7 @@ def run_one(args: argparse.Namespace) -> dict:
         "review_seconds": by("review"),
         "quality_seconds": by("quality") if "quality" in bench_jobs else None,
         "pipeline_seconds": round(by("ingest") + by("review"), 4),
+        "check_seconds": round(sum(p.get("check_seconds", 0) for p in phases if p["phase"] in ("ingest", "review")), 4),
         "report_seconds": by("report") if report_years else None,
         "report_seconds_per_year": report_years or None,
         "total_seconds": round(time.perf_counter() - wall0, 4),
@@ -360,6 +392,7 @@ def run_one(args: argparse.Namespace) -> dict:
         "loadavg_end": list(os.getloadavg()),
         "phases": phases,
         "assets": assets,
+        "steps": steps,
         "profile": profile,
     }
 
@@ -530,7 +563,7 @@ def measure_bundle(runs: int, work: Path, verbose: bool) -> dict:
 def summarise_runs(runs: list[dict]) -> dict:
     """Medians over runs of every figure, per phase and per asset."""
     ok = [r for r in runs if r and r.get("success")]
-    keys = ["pipeline_seconds", "ingest_seconds", "review_seconds", "quality_seconds", "report_seconds", "total_seconds",
+    keys = ["pipeline_seconds", "check_seconds", "ingest_seconds", "review_seconds", "quality_seconds", "report_seconds", "total_seconds",
             "definitions_import_seconds", "peak_rss_mib", "cpu_user_seconds", "cpu_system_seconds", "warehouse_bytes"]
     out = {k: _median([r.get(k) for r in ok]) for k in keys}
     years: dict[str, list] = {}
@@ -559,6 +592,16 @@ def summarise_runs(runs: list[dict]) -> dict:
             }
         )
     out["assets"] = assets
+    steps: dict[tuple, list[dict]] = {}
+    for r in ok:
+        for st in r.get("steps", []):
+            steps.setdefault((st["phase"], st["partition"] or "", st["step"]), []).append(st)
+    out["steps"] = [
+        {"phase": k[0], "partition": k[1] or None, "step": k[2], "kind": v[0]["kind"],
+         "seconds": _median([x["seconds"] for x in v]), "peak_rss_mib": _median([x["peak_rss_mib"] for x in v]),
+         "checks": [c["check"] for c in v[0]["checks"]]}
+        for k, v in steps.items()
+    ]
     phases: dict[tuple, list[float]] = {}
     for r in ok:
         for p in r["phases"]:
@@ -614,7 +657,8 @@ def print_report(result: dict) -> None:
           f"dagster {m['versions']['dagster']}, duckdb {m['versions']['duckdb']}, polars {m['versions']['polars']}")
     print(f"Load average at start: {result['loadavg_start']}  (other work on the machine inflates wall times; CPU seconds are shown too)")
     print(f"Runs per size: {result['runs']} (medians); review years {result['years']}\n")
-    head = f"{'projects':>10} {'gen s':>7} {'raw MiB':>8} {'floor s':>8} {'ingest s':>9} {'review s':>9} {'pipeline s':>11} {'×floor':>7} {'report s/yr':>12} {'peak RSS MiB':>13} {'CPU s':>7} {'whse MiB':>9}"
+    head = (f"{'projects':>10} {'gen s':>7} {'raw MiB':>8} {'floor s':>8} {'ingest s':>9} {'review s':>9} {'pipeline s':>11} "
+            f"{'(checks)':>9} {'×floor':>7} {'quality s':>10} {'report s/yr':>12} {'peak RSS MiB':>13} {'CPU s':>7} {'whse MiB':>9}")
     print(head)
     print("-" * len(head))
     for n, s in result["sizes"].items():
@@ -627,7 +671,7 @@ def print_report(result: dict) -> None:
         print(
             f"{int(n):>10,} {_fmt(s['generation']['seconds']):>7} {_fmt(s['generation']['bytes'] / MIB):>8} {_fmt(floor, digits=2):>8} "
             f"{_fmt(med.get('ingest_seconds')):>9} {_fmt(med.get('review_seconds')):>9} {_fmt(med.get('pipeline_seconds')):>11} "
-            f"{_fmt(ratio):>7} {_fmt(report):>12} {_fmt(med.get('peak_rss_mib'), digits=0):>13} {_fmt(cpu):>7} "
+            f"{_fmt(med.get('check_seconds')):>9} {_fmt(ratio):>7} {_fmt(med.get('quality_seconds')):>10} {_fmt(report):>12} {_fmt(med.get('peak_rss_mib'), digits=0):>13} {_fmt(cpu):>7} "
             f"{_fmt((med.get('warehouse_bytes') or 0) / MIB):>9}"
         )
     largest = list(result["sizes"])[-1]
@@ -640,6 +684,11 @@ def print_report(result: dict) -> None:
                 f"  {a['phase']:<8} {a['partition'] or '':<5} {a['asset']:<26} {_fmt(a['seconds'], digits=2):>8} {_fmt(a['step_seconds'], digits=2):>8} "
                 f"{_fmt(a['rows_in']):>12} {_fmt(a['rows_out']):>12} {_fmt(a['step_peak_rss_mib'], digits=0):>8}"
             )
+    checks = sorted([st for st in med.get("steps", []) if st["kind"] == "check"], key=lambda st: -(st["seconds"] or 0))
+    if checks:
+        print(f"\nSlowest asset-check steps at {int(largest):,} projects (median wall s):")
+        for st in checks[:12]:
+            print(f"  {st['phase']:<8} {st['partition'] or '':<5} {', '.join(st['checks']) or st['step']:<60} {_fmt(st['seconds'], digits=2):>8}")
     if result.get("definitions"):
         d = result["definitions"]
         print(f"\nDefinitions: validate {_fmt(d['validate_seconds'], ' s', 2)} (ok={d['validate_ok']}), bare import {_fmt(d['import_seconds'], ' s', 2)}")

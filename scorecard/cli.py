@@ -78,7 +78,13 @@ def run(years: str) -> None:
     s = get_settings()
     click.echo(f"raw data   {s.raw_dir}\nwarehouse  {s.warehouse}\nreports    {s.reports_dir}\nrubric     {s.rubric}\n")
     started = time.perf_counter()
-    if not run_pipeline(year_list):
+    from pipelines.resources import warehouse_lock
+
+    # One run at a time per warehouse: a second `scorecard run` (or a UI run) waits, saying which PID
+    # holds the warehouse, instead of interleaving its assets with ours (issue 9).
+    with warehouse_lock(s.warehouse):
+        ok = run_pipeline(year_list)
+    if not ok:
         sys.exit(1)
     click.echo(f"\nDone in {time.perf_counter() - started:.1f} s.")
     click.echo(f"Warehouse: {s.warehouse}")
