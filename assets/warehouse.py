@@ -3,12 +3,14 @@
 star schema is never half old, half new."""
 
 
+import time
+
 import dagster as dg
 
 from assets.metadata import markdown_table
 from assets.raw import raw_key
 from pipelines.resources import WRITER_POOL, Warehouse, ensure_schemas
-from scorecard.db import transaction
+from scorecard.db import count, transaction
 from scorecard.warehouse import WAREHOUSE_TABLES, build_table
 
 # table -> (what it is, the raw datasets and tables it reads)
@@ -50,12 +52,29 @@ def star_schema(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Rebuild every dimension and fact from the raw tables, in one transaction."""
     with warehouse.get_connection() as con:
         ensure_schemas(con)
+        counts, seconds = {}, {}
         with transaction(con):
-            counts = {name: build_table(con, name) for name in WAREHOUSE_TABLES}
+            for name in WAREHOUSE_TABLES:
+                started = time.perf_counter()
+                counts[name] = build_table(con, name)
+                seconds[name] = time.perf_counter() - started
         for name in WAREHOUSE_TABLES:
             preview = con.sql(f"SELECT * FROM {name} LIMIT 5").pl()
             preview = preview.drop([c for c in preview.columns if c.startswith("_")])
-            yield dg.MaterializeResult(
-                asset_key=name,
-                metadata={"dagster/row_count": counts[name], "preview": markdown_table(preview, 5)},
-            )
+            metadata = {
+                "dagster/row_count": counts[name],
+                "build_seconds": round(seconds[name], 3),
+                "preview": markdown_table(preview, 5),
+            }
+            source = _raw_source(name)
+            if source:  # rows of the raw table it is built from (the difference: rows of unknown projects)
+                metadata["rows_in"] = count(con, f"raw.{source}")
+            yield dg.MaterializeResult(asset_key=name, metadata=metadata)
+
+
+def _raw_source(table: str) -> str | None:
+    """The raw dataset a dimension or fact is built from (its first raw dependency), if any."""
+    for dep in TABLES[table][1]:
+        if isinstance(dep, dg.AssetKey) and dep.path[0] == "raw":
+            return dep.path[-1]
+    return None

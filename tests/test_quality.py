@@ -109,6 +109,8 @@ def test_every_check_passes_on_clean_data_and_fills_the_ledger(clean_run):
         assert set(summary) == set(all_suites())
         assert summary["raw.projects"] == (len(suite("raw.projects").expectations), 0, 40, 0)
         assert summary["mart.project_review"][1] == 0
+        fact_rows = con.sql("SELECT count(*) FROM fact_progress").fetchall()[0][0]
+        assert summary["fact_progress"][2] == fact_rows  # the table's rows, not a derived frame's
 
 
 # ----------------------------------------------------------------------------- every rule, on frames

@@ -70,8 +70,8 @@ def write_ledger(
 
 SUMMARY_SQL = """
 WITH ledger AS (
-    SELECT split_part(dataset, '@', 1) AS dataset, dataset AS ledger_dataset, severity, checked_at, success,
-           element_count, run_id
+    SELECT split_part(dataset, '@', 1) AS dataset, dataset AS ledger_dataset, expectation, severity, checked_at,
+           success, element_count, run_id
     FROM mart.data_quality
     WHERE dataset NOT LIKE '%@%' OR dataset = split_part(dataset, '@', 1) || '@' || CAST($year AS VARCHAR)
 ),
@@ -94,7 +94,7 @@ checked AS (
         count(*) FILTER (WHERE NOT success)::INTEGER AS failed,
         count(*) FILTER (WHERE NOT success AND severity = 'WARN')::INTEGER AS warn_failed,
         count(*) FILTER (WHERE NOT success AND severity = 'ERROR')::INTEGER AS error_failed,
-        max(element_count) AS rows_validated,
+        coalesce(max(element_count) FILTER (WHERE expectation = 'unique_key'), max(element_count)) AS rows_validated,
         max(checked_at) AS checked_at
     FROM latest_rows GROUP BY dataset
 )

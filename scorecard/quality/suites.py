@@ -20,7 +20,7 @@ This module is plain Python (dataclasses + YAML): it never imports Great Expecta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any

@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS mart.data_quality_summary (
     failed INTEGER NOT NULL,
     warn_failed INTEGER NOT NULL,            -- soft rules (WARN): recorded, the run goes on
     error_failed INTEGER NOT NULL,           -- contract / structure (ERROR): blocks the scoring
-    rows_read BIGINT,                        -- raw: rows read from the files of the current load; else rows validated
+    rows_read BIGINT,                        -- raw: rows read from the files of the current load; else the table rows validated
     rows_quarantined BIGINT,                 -- raw: rows quarantined by the current load; else NULL
     checked_at TIMESTAMP,                    -- when the dataset was last checked
     PRIMARY KEY (review_year, dataset)
