@@ -74,7 +74,7 @@ def _maxrss() -> int:
 class RssSampler(threading.Thread):
     """Samples RSS every few milliseconds; ``window_peak`` is the highest value since ``reset``."""
 
-    def __init__(self, interval: float = 0.01):
+    def __init__(self, interval: float = 0.05):
         super().__init__(daemon=True, name="bench-rss")
         self.interval = interval
         self._peak = _rss_now()
