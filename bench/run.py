@@ -305,16 +305,29 @@ def run_one(args: argparse.Namespace) -> dict:
         spec.key.to_user_string(): [d.asset_key.to_user_string() for d in spec.deps if d.asset_key != spec.key]
         for spec in defs.resolve_all_asset_specs()
     }
+    standalone_checks = list(defs.asset_checks or [])  # the GX suites (assets/checks.py); built-in checks stay
+
+    def selection(*names):
+        sel = dg.AssetSelection.groups(*names)
+        if args.no_checks and standalone_checks:
+            sel = sel - dg.AssetSelection.checks(*standalone_checks)
+        return sel
+
     bench_jobs = {
-        group: dg.define_asset_job(f"bench_{group}_job", selection=dg.AssetSelection.groups(group), partitions_def=review_years)
+        group: dg.define_asset_job(f"bench_{group}_job", selection=selection(group), partitions_def=review_years)
         for group in ("review", "quality", "report")
         if group in groups
     }
-    bench_defs = dg.Definitions.merge(defs, dg.Definitions(jobs=list(bench_jobs.values()), loggers={"bench": _bench_logger_def()}))
+    ingest_job = "ingest_job"  # the job `scorecard run` runs
+    extra = list(bench_jobs.values())
+    if args.no_checks:  # the same assets without their (Great Expectations) asset checks
+        ingest_job = "bench_ingest_job"
+        extra.append(dg.define_asset_job(ingest_job, selection=selection("raw", "warehouse")))
+    bench_defs = dg.Definitions.merge(defs, dg.Definitions(jobs=extra, loggers={"bench": _bench_logger_def()}))
     instance = dg.DagsterInstance.ephemeral()
     run_config = {"loggers": {"progress": {}, "bench": {}}}
 
-    plan: list[tuple[str, str, str | None]] = [("ingest", "ingest_job", None)]
+    plan: list[tuple[str, str, str | None]] = [("ingest", ingest_job, None)]
     for year in years:
         for group in ("review", "quality"):
             if group in bench_jobs:
@@ -354,11 +367,12 @@ def run_one(args: argparse.Namespace) -> dict:
         steps.extend(phase_steps)
         phases[-1]["check_seconds"] = round(sum(s["seconds"] or 0 for s in phase_steps if s["kind"] == "check"), 4)
         if not result.success:
-            ok = False
             from scorecard.cli import _failure_message
 
             phases[-1]["error"] = _failure_message(result)
-            break
+            if phase in ("ingest", "review"):  # the pipeline failed: later phases would measure nothing
+                ok = False
+                break
 
     profile = None
     if profiler is not None:
@@ -370,11 +384,14 @@ def run_one(args: argparse.Namespace) -> dict:
 
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     by = lambda name: round(sum(p["seconds"] for p in phases if p["phase"] == name), 4)  # noqa: E731
-    report_years = {p["partition"]: p["seconds"] for p in phases if p["phase"] == "report"}
+    report_years = {p["partition"]: p["seconds"] for p in phases if p["phase"] == "report" and p["success"]}
+    failed_phases = [f"{p['phase']} {p['partition'] or ''}: {p.get('error')}" for p in phases if not p["success"]]
     return {
         "n": args.one,
         "years": years,
         "success": ok,
+        "checks_included": not args.no_checks,
+        "failed_phases": failed_phases,
         "definitions_import_seconds": round(defs_load, 4),
         "rss_after_definitions_mib": round(rss_after_defs / MIB, 1),
         "ingest_seconds": by("ingest"),
@@ -711,6 +728,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-report", dest="report", action="store_false")
     ap.add_argument("--bundle", dest="bundle", action="store_true", default=None, help="time `scorecard run` on data/raw")
     ap.add_argument("--no-bundle", dest="bundle", action="store_false")
+    ap.add_argument("--no-checks", action="store_true", help="run the same assets without the Great Expectations asset checks")
+    ap.add_argument("--large-runs", type=int, default=None, help="runs for sizes ≥ 100,000 (default: --runs)")
     ap.add_argument("--seed", type=int, default=2017)
     ap.add_argument("--format", choices=("csv", "parquet"), default="csv")
     ap.add_argument("--profile", type=int, default=None, help="also run one pyinstrument-profiled pipeline at this N")
@@ -760,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         "years": years,
         "format": args.format,
         "report_included": report,
+        "checks_included": not args.no_checks,
         "sizes": {},
         "definitions": None,
         "bundle": None,
@@ -796,13 +816,16 @@ def main(argv: list[str] | None = None) -> int:
             }
             print(f"  I/O floor {floor['seconds']:.2f} s", flush=True)
             run_results = []
-            for i in range(runs):
+            size_runs = args.large_runs if (args.large_runs and n >= 100_000) else runs
+            for i in range(size_runs):
                 wh = folder / "warehouse.duckdb"
                 for p in folder.glob("warehouse.duckdb*"):
                     p.unlink()
                 argv = _me("--one", n, "--raw", raw, "--warehouse", wh, "--reports", folder / "reports", "--years", ",".join(map(str, years)))
                 if report:
                     argv.append("--report")
+                if args.no_checks:
+                    argv.append("--no-checks")
                 load = [round(x, 2) for x in os.getloadavg()]
                 r = spawn(argv, verbose=args.verbose)
                 payload = r["payload"]
@@ -813,13 +836,12 @@ def main(argv: list[str] | None = None) -> int:
                 run_results.append(payload)
                 state = "ok" if payload.get("success") else "FAILED"
                 print(
-                    f"  run {i + 1}/{runs}: {state} pipeline {_fmt(payload.get('pipeline_seconds'), ' s')}, "
+                    f"  run {i + 1}/{size_runs}: {state} pipeline {_fmt(payload.get('pipeline_seconds'), ' s')}, "
                     f"report {_fmt(payload.get('report_seconds'), ' s')}, peak RSS {_fmt(payload.get('peak_rss_mib'), ' MiB', 0)} (load {load[0]})",
                     flush=True,
                 )
-                if not payload.get("success"):
-                    err = payload.get("error") or next((p.get("error") for p in payload.get("phases", []) if p.get("error")), "")
-                    print("    " + str(err).replace("\n", "\n    "), flush=True)
+                for err in ([payload["error"]] if payload.get("error") else payload.get("failed_phases", [])):
+                    print("    failed: " + str(err).replace("\n", "\n    ")[:600], flush=True)
             result["sizes"][str(n)] = {
                 "n": n,
                 "generation": generation,
@@ -838,7 +860,8 @@ def main(argv: list[str] | None = None) -> int:
             out_html = RESULTS_DIR / f"profile-{n}.html"
             RESULTS_DIR.mkdir(parents=True, exist_ok=True)
             r = spawn(_me("--one", n, "--raw", folder / "raw", "--warehouse", folder / "w.duckdb", "--reports", folder / "reports",
-                          "--years", ",".join(map(str, years)), "--profile-out", out_html), verbose=args.verbose)
+                          "--years", ",".join(map(str, years)), "--profile-out", out_html,
+                          *(["--no-checks"] if args.no_checks else [])), verbose=args.verbose)
             result["profile"] = {"n": n, "html": str(out_html), "text": str(out_html.with_suffix(".txt")),
                                  "pipeline_seconds": (r["payload"] or {}).get("pipeline_seconds")}
             if not args.keep:

@@ -148,11 +148,10 @@ def test_ingest_via_graphql_then_review_2018_from_the_ui(dagster_dev, artifacts_
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     timings: dict[str, float] = {}
 
-    # 1. ingest through the GraphQL API (in-process executor: one process, ~3x faster than one per step)
+    # 1. ingest through the GraphQL API (the definitions' in-process executor: one process for all steps)
     t = time.perf_counter()
     ingest_run = client.submit_job_execution(
         "ingest_job",
-        run_config={"execution": {"config": {"in_process": {}}}},
         tags={"scorecard/test": "test_ui_browser"},
     )
     assert _wait_for_run(client, ingest_run) == DagsterRunStatus.SUCCESS

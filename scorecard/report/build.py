@@ -114,11 +114,14 @@ def _env() -> jinja2.Environment:
 
 
 def render(con, year: int, i18n: I18n, mode: str, method: dict, inputs: list[dict], version: str, generated_at: dt.datetime,
-           chart_html: dict | None = None, images: dict | None = None) -> tuple[str, dict, dict]:
-    """Render the report in ``mode`` ('html' or 'pdf'); returns (html, context, figures)."""
+           chart_html: dict | None = None, images: dict | None = None, on_figures=None) -> tuple[str, dict, dict]:
+    """Render the report in ``mode`` ('html' or 'pdf'); returns (html, context, figures).
+    ``on_figures(figs)`` is called as soon as the figures exist (to start drawing their images)."""
     n = names(year)
     ctx = build_context(Ctx(con, year, i18n, mode, n["xlsx"]), method, inputs, version, generated_at)
     figs = make_charts(ctx, i18n)
+    if on_figures is not None:
+        on_figures(figs)
     if mode == "html":
         chart_html = {}
         for k, (key, fig) in enumerate(figs.items()):
@@ -201,16 +204,19 @@ def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, l
     timings: dict[str, float] = {}
     staged: dict[str, Path] = {}
     try:
+        # kaleido draws the PNGs in its own browser process, started as soon as the figures exist,
+        # while this thread writes the HTML and the other files.
+        pool = ThreadPoolExecutor(max_workers=1)
+        futures = []
         t = time.perf_counter()
-        html, ctx, figs = render(con, year, i18n, "html", method, inputs, version, generated_at)
+        html, ctx, figs = render(con, year, i18n, "html", method, inputs, version, generated_at,
+                                 on_figures=lambda f: futures.append(pool.submit(chart_images, {k: v.to_dict() for k, v in f.items()})))
+        pool.shutdown(wait=False)
+        images_future = futures[0]
         staged["html"] = _tmp(year_dir / n["html"])
         staged["html"].write_text(html, encoding="utf-8")
         timings["html"] = time.perf_counter() - t
 
-        # kaleido draws the PNGs in its own browser process while this thread writes the other files.
-        pool = ThreadPoolExecutor(max_workers=1)
-        images_future = pool.submit(chart_images, figs)
-        pool.shutdown(wait=False)
         t = time.perf_counter()
         staged["xlsx"] = _tmp(year_dir / n["xlsx"])
         sheet_rows = write_workbook(staged["xlsx"], xlsx_sheets(ctx, method, year), i18n)

@@ -5,6 +5,7 @@ sentence states a count, a sum or a share read from the tables."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -14,12 +15,15 @@ import polars as pl
 from scorecard import codes
 from scorecard.report import data
 from scorecard.report.data import COLUMNS, GRADE_ORDER
-from scorecard.report.i18n import DIMENSIONS, LABELS, I18n, fmt_int, fmt_num, fmt_pct, section_no
+from scorecard.report.i18n import CJK, DIMENSIONS, LABELS, I18n, fmt_int, fmt_num, fmt_pct, section_no
 
 # Rows shown in the PDF for long lists (the HTML and the XLSX are complete).
-PDF_CAPS = {"rolling": 50, "rectify": 100, "terminate": 200, "overdue": 50, "annex_scores": 100}
+# The PDF's cost (WeasyPrint) grows with its pages: these caps bound it whatever the number of projects.
+PDF_CAPS = {"rolling": 50, "rectify": 60, "terminate": 60, "overdue": 50, "annex_scores": 100}
 # The HTML lists every recommendation; the two purely descriptive long lists are capped there too.
 HTML_CAPS = {"overdue": 1000, "annex_scores": 1000}
+PAGE_UNITS = 118  # half-ems of 8.5pt text across an A4 page's text width (see column_widths)
+MIN_TEXT_UNITS = 12  # a wrapping text column keeps at least 6 CJK characters a line
 NUMERIC_KINDS = {"int", "num", "money", "pct"}
 CODE_TABLES = {"field": "field", "plan": "plan", "department": "department", "support_mode": "support_mode",
                "grade": "grade", "prev_grade": "grade", "recommendation": "recommendation", "flag": "flag",
@@ -99,7 +103,7 @@ def view(ctx: Ctx, frame: pl.DataFrame, cols: list, cap: int | None = None, dime
     total = frame.height
     shown = frame.head(cap) if cap is not None and total > cap else frame
     rows = [[cell(i18n, name, kind, r.get(name), dimension) for name, _, _, kind in specs] for r in shown.iter_rows(named=True)]
-    return {
+    out = {
         "headers": [header_html(i18n, zh, en) for _, zh, en, _ in specs],
         "numeric": [kind in NUMERIC_KINDS for *_, kind in specs],
         "rows": rows,
@@ -107,6 +111,58 @@ def view(ctx: Ctx, frame: pl.DataFrame, cols: list, cap: int | None = None, dime
         "shown": len(rows),
         "capped": len(rows) < total,
     }
+    if ctx.mode == "pdf":
+        out["widths"] = column_widths(i18n, specs, rows)
+    return out
+
+
+def _display_width(text: str) -> float:
+    """Rough printed width in half-ems: a CJK character counts 2, anything else 1.15."""
+    cjk = len(CJK.findall(text))
+    return 2 * cjk + 1.15 * (len(text) - cjk)
+
+
+TOKEN = re.compile(r"[^\s\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")  # a run that does not break (CJK breaks anywhere)
+
+
+def _min_width(text: str) -> float:
+    return max((1.15 * len(t) for t in TOKEN.findall(text)), default=0) or (2 if text else 0)
+
+
+def column_widths(i18n: I18n, specs: list[tuple], rows: list[list[str]]) -> list[float]:
+    """Column widths (percent) for the PDF's fixed table layout, estimated from the texts the way the
+    automatic layout would (between each column's min- and max-content width).
+
+    WeasyPrint's automatic table layout measures the min- and max-content width of every cell, i.e.
+    lays out every line-break opportunity of every cell (each CJK character is one): most of the PDF's
+    time. With ``table-layout: fixed`` and these widths each cell is laid out once. Units: half an
+    em (a CJK character is 2, a Latin one 1.15), plus 2.5 for the cell padding; a line across A4 holds
+    PAGE_UNITS."""
+    lo, hi = [], []
+    sample = rows[:200]
+    for j, (_, zh, en, kind) in enumerate(specs):
+        words = [w for part in ((zh,) if i18n.lang == "zh" else (en,) if i18n.lang == "en" else (zh, en)) for w in part.split()]
+        head = min(16, max((_min_width(w) if not CJK.search(w) else 4 for w in words), default=4))
+        full = max((_display_width(r[j]) for r in sample), default=1)
+        if kind in NUMERIC_KINDS or kind in ("date", "year"):  # numbers do not wrap
+            low = full
+        else:
+            low = max(max((_min_width(r[j]) for r in sample), default=1), min(full, MIN_TEXT_UNITS))
+            if full > 2 * PAGE_UNITS:  # paragraphs (reasons): a third of the line, like the HTML's 38 %
+                low = max(low, PAGE_UNITS // 3)
+        low = max(4, head, low) + 2.5
+        lo.append(low)
+        hi.append(max(low, min(full + 2.5, 3 * PAGE_UNITS)))
+    if sum(hi) <= PAGE_UNITS:
+        widths = hi
+    elif sum(lo) >= PAGE_UNITS:
+        widths = lo
+    else:  # what is left above the minima goes to the columns in proportion to how much more they need
+        spare = PAGE_UNITS - sum(lo)
+        extra = sum(h - l for l, h in zip(lo, hi))
+        widths = [l + spare * (h - l) / extra for l, h in zip(lo, hi)]
+    total = sum(widths)
+    return [round(100 * w / total, 2) for w in widths]
 
 
 def cap_for(ctx: Ctx, key: str) -> int | None:
@@ -446,8 +502,11 @@ def build_context(ctx: Ctx, method: dict, inputs: list[dict], code_version: str,
     reasons_cols = ["reasons"]
     reasons = (pl.col("reasons_zh") if I.lang == "zh" else pl.col("reasons_en") if I.lang == "en"
                else pl.concat_str([pl.col("reasons_zh"), pl.col("reasons_en")], separator=" / "))
-    term = data.recommendation_list(con, y, ("terminate", "suspend_funding"))
-    rect = data.recommendation_list(con, y, ("rectify",))
+    # The PDF gives the decisive reasons (recommendation, flags, grade); the per-indicator scoring
+    # reasons (leaf:*) are in the HTML and the XLSX (the PDF says so).
+    decisive = ctx.mode == "pdf"
+    term = data.recommendation_list(con, y, ("terminate", "suspend_funding"), decisive_only=decisive)
+    rect = data.recommendation_list(con, y, ("rectify",), decisive_only=decisive)
     term_v, rect_v = term.with_columns(reasons.alias("reasons")), rect.with_columns(reasons.alias("reasons"))
     roll = data.rolling_support(con, y)
     frames["terminate_suspend"], frames["rectify"], frames["rolling_support"] = term, rect, roll

@@ -373,12 +373,15 @@ def reason_frequency(con, year: int) -> pl.DataFrame:
 
 
 # --- 7 recommendations --------------------------------------------------------------------------
-def recommendation_list(con, year: int, recommendations: tuple[str, ...]) -> pl.DataFrame:
+def recommendation_list(con, year: int, recommendations: tuple[str, ...], decisive_only: bool = False) -> pl.DataFrame:
+    """Projects with one of ``recommendations`` and their reasons (all of them, or with ``decisive_only``
+    those of the recommendation, the flags and the grade, without the per-indicator ``leaf:*`` ones)."""
     placeholders = ", ".join("?" for _ in recommendations)
+    leaf = "AND rule_code NOT LIKE 'leaf:%'" if decisive_only else ""
     return q(con, f"""
         WITH rs AS (SELECT project_id, string_agg(text_zh, '；' ORDER BY rule_code) AS reasons_zh,
                            string_agg(text_en, '; ' ORDER BY rule_code) AS reasons_en
-                    FROM mart.review_reason WHERE review_year = ? GROUP BY project_id)
+                    FROM mart.review_reason WHERE review_year = ? {leaf} GROUP BY project_id)
         SELECT {PROJECT_COLS}, r.total_score, r.grade, r.flags, r.recommendation, r.clawback_wan,
                coalesce(rs.reasons_zh, '') AS reasons_zh, coalesce(rs.reasons_en, '') AS reasons_en
         FROM mart.project_review r JOIN dim_project p USING (project_id) LEFT JOIN rs USING (project_id)

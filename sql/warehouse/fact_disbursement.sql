@@ -1,7 +1,7 @@
 -- fact_disbursement: payments (拨款记录). `signed_amount_wan` is + for a disbursement and − for a
 -- recovery, so net disbursed D = Σ signed_amount_wan (DATA.md; SCORING.md §2).
--- Rows keep the raw table's order (file name, then row); no ORDER BY, and a semi-join where no project
--- column is needed: at 100,000 projects the sort doubled the warehouse build (bench/README.md).
+-- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
+-- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_disbursement AS
 SELECT
     d.payment_id,

@@ -1,7 +1,7 @@
 -- fact_expert_review: expert panel scores per project and review year (专家评审); an empty veto
 -- cell means no veto.
--- Rows keep the raw table's order (file name, then row); no ORDER BY, and a semi-join where no project
--- column is needed: at 100,000 projects the sort doubled the warehouse build (bench/README.md).
+-- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
+-- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_expert_review AS
 SELECT
     e.project_id,

@@ -1,7 +1,7 @@
 -- fact_kpi: cumulative KPI actuals (绩效完成) per project, indicator and quarter; `period_end` as in
 -- fact_progress (SCORING.md §1 "the value at A").
--- Rows keep the raw table's order (file name, then row); no ORDER BY, and a semi-join where no project
--- column is needed: at 100,000 projects the sort doubled the warehouse build (bench/README.md).
+-- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
+-- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_kpi AS
 SELECT
     a.project_id,

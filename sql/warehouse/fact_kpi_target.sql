@@ -1,7 +1,7 @@
 -- fact_kpi_target: contract performance targets (绩效目标). due_date defaults to the project's
 -- end_date (DATA.md).
--- Rows keep the raw table's order (file name, then row); no ORDER BY: at 100,000 projects sorting
--- doubled the warehouse build (bench/README.md).
+-- No ORDER BY (row order is not part of the contract: readers sort what they show): at 100,000
+-- projects the sort doubled the warehouse build (bench/README.md).
 CREATE OR REPLACE TABLE fact_kpi_target AS
 SELECT
     t.project_id,

@@ -1,7 +1,7 @@
 -- fact_milestone: contract milestones (合同节点). `weight_share` is the milestone's weight
 -- normalised within its project (SCORING.md §2: w_k = weight_k / Σ weight).
--- Rows keep the raw table's order (file name, then row); no ORDER BY, and a semi-join where no project
--- column is needed: at 100,000 projects the sort doubled the warehouse build (bench/README.md).
+-- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
+-- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_milestone AS
 SELECT
     m.project_id,

@@ -1,8 +1,8 @@
 -- fact_progress: quarterly progress reports (进度报告), values cumulative. `period_end` is the last
 -- day of the report's quarter: "the value at A" is the latest period with period_end <= A
 -- (SCORING.md §1, §9: the period decides, not submitted_date).
--- Rows keep the raw table's order (file name, then row); no ORDER BY, and a semi-join where no project
--- column is needed: at 100,000 projects the sort doubled the warehouse build (bench/README.md).
+-- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
+-- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_progress AS
 SELECT
     r.project_id,
