@@ -21,7 +21,8 @@ CODE_COLUMNS = {"field": "field", "plan": "plan", "department": "department", "s
 def write_workbook(path: Path, sheets: list[tuple[str, str, str, pl.DataFrame, str | None, bool]], i18n: I18n) -> dict[str, int]:
     """``sheets``: (sheet name, title zh, title en, frame, dimension of dimension_value, translate codes).
     Returns rows written per sheet."""
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "remove_timezone": True, "constant_memory": True})
+    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "remove_timezone": True, "constant_memory": True,
+                                         "strings_to_formulas": False, "strings_to_urls": False})
     bold = wb.add_format({"bold": True, "font_size": 13, "font_name": "Noto Sans CJK SC"})
     head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E8EEF5", "border": 1,
                           "font_name": "Noto Sans CJK SC"})
@@ -40,14 +41,37 @@ def write_workbook(path: Path, sheets: list[tuple[str, str, str, pl.DataFrame, s
             ws.set_column(j, j, width, fmts.get(kind))
         ws.set_row(2, 32)
         body = _prepare(frame, dimension, translate, i18n)
-        for i, row in enumerate(body.iter_rows(), start=3):
-            ws.write_row(i, 0, row)
+        _write_rows(ws, body)
         ws.freeze_panes(3, 0)
         if frame.width:
             ws.autofilter(2, 0, 2 + frame.height, frame.width - 1)
         counts[name[:31]] = frame.height
     wb.close()
     return counts
+
+
+def _write_rows(ws, body: pl.DataFrame, first_row: int = 3) -> None:
+    """Rows through the cell writer of each column's type, chosen once per column (``write_row``
+    dispatches on the type of every cell: ~15 % of the time of a 100,000-row sheet). Empty cells are
+    skipped (a blank without format writes nothing)."""
+    writers = []
+    for dtype in body.schema.values():
+        if dtype.is_integer() or dtype.is_float():
+            writers.append(ws._write_number)
+        elif dtype == pl.String:
+            writers.append(ws._write_string)
+        elif dtype == pl.Boolean:
+            writers.append(ws._write_boolean)
+        elif isinstance(dtype, pl.Datetime):
+            writers.append(ws._write_datetime)
+        else:
+            writers.append(ws._write)  # anything else: xlsxwriter's own dispatch
+    columns = list(enumerate(writers))
+    for i, row in enumerate(body.iter_rows(), start=first_row):
+        for j, write in columns:
+            value = row[j]
+            if value is not None:
+                write(i, j, value, None)
 
 
 def _prepare(frame: pl.DataFrame, dimension: str | None, translate: bool, i18n: I18n) -> pl.DataFrame:
