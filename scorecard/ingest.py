@@ -22,6 +22,7 @@ import polars as pl
 
 from scorecard.contracts import BOOL, CODE, DATE, DECIMAL, ID, INT, PERIOD, TEXT, Column, Dataset
 from scorecard.db import transaction
+from scorecard.hooks import crash_point  # noqa: F401 (re-exported for tests)
 from scorecard.reader import EXTRA, ROW, RawFile, dataset_files, read_file
 
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2100, 12, 31)
@@ -451,13 +452,3 @@ def summary_from_log(con: duckdb.DuckDBPyConnection, dataset: str, unchanged: bo
         "quarantine_reasons": dict(reasons),
         "normalised_cells": normalised or {},
     }
-
-
-def crash_point(name: str) -> None:
-    """Test hook: with SCORECARD_CRASH_AT=<name>, sleep there so a test can kill the process mid-step."""
-    import os
-    import time
-
-    if os.environ.get("SCORECARD_CRASH_AT") == name:
-        print(f"crash point reached: {name}", flush=True)
-        time.sleep(float(os.environ.get("SCORECARD_CRASH_SLEEP", "60")))

@@ -70,25 +70,8 @@ CHILD = textwrap.dedent(
         for year in map(int, sys.argv[3].split(",")):
             review.score_year(con, year, rubric)
             review.summarize_year(con, year, rubric)
-    elif mode == "report":
+    elif mode == "report":  # crash points: report:<year>:staged, report:<year>:published
         import scorecard.report.build as build
-        real_replace = os.replace
-        count = {"n": 0}
-
-        def replace(src, dst):  # pause between two renames of the swap
-            count["n"] += 1
-            if count["n"] == int(os.environ.get("SCORECARD_CRASH_RENAME", "3")):
-                crash_point("report:swapping")
-            return real_replace(src, dst)
-
-        build.os.replace = replace
-        real_pdf = build.write_pdf
-
-        def write_pdf(*a, **k):  # every other deliverable is staged by now
-            crash_point("report:staging")
-            return real_pdf(*a, **k)
-
-        build.write_pdf = write_pdf
         build.build_report(con, int(sys.argv[3]), Path(sys.argv[4]))
     con.close()
     print("child done", flush=True)
@@ -286,16 +269,21 @@ def test_kill_while_writing_the_report_leaves_the_previous_report_and_the_rerun_
 
     child(tmp_path, "ingest", str(db), str(world["dir"] / "B"))
     child(tmp_path, "review", str(db), "2018")
-    # Killed while staging: the deliverables and manifest are untouched (staging files aside).
-    child(tmp_path, "report", str(db), "2018", str(reports), crash_at="report:staging", timeout=300)
-    visible = {k: v for k, v in folder_state(year).items() if not Path(k).name.startswith(".")}
-    assert visible == before
-    # Killed between two renames of the swap: no manifest, so the folder reads as incomplete; never
-    # a manifest that lists files it does not match.
-    child(tmp_path, "report", str(db), "2018", str(reports), crash_at="report:swapping", timeout=300)
-    assert not (year / "manifest-2018.json").exists()
-    # The next run completes, and its manifest matches every file it lists.
+    # Killed with everything staged, before the swap: the year folder is untouched.
+    child(tmp_path, "report", str(db), "2018", str(reports), crash_at="report:2018:staged", timeout=300)
+    assert folder_state(year) == before
+    assert [p.name for p in reports.glob(".2018.staging-*")], "the staged set was left aside, hidden"
+    # Killed right after the atomic exchange: the year folder is the complete new set, whose manifest
+    # matches every file it lists; never a mix of old and new.
+    child(tmp_path, "report", str(db), "2018", str(reports), crash_at="report:2018:published", timeout=300)
+    swapped = json.loads((year / "manifest-2018.json").read_text(encoding="utf-8"))
+    state = folder_state(year)
+    assert all(state[d["file"]] == d["sha256"] for d in swapped["deliverables"])
+    assert set(state) == {d["file"] for d in swapped["deliverables"]} | {"manifest-2018.json"}
+    assert state != before, "the new set is in place"
+    # The next run completes, cleans the leftovers, and its manifest matches every file it lists.
     child(tmp_path, "report", str(db), "2018", str(reports), timeout=300)
+    assert not list(reports.glob(".2018.*"))
     manifest = json.loads((year / "manifest-2018.json").read_text(encoding="utf-8"))
     now = folder_state(year)
     assert all(now[d["file"]] == d["sha256"] for d in manifest["deliverables"])

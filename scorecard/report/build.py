@@ -3,18 +3,19 @@
     reports_dir/Y/performance-evaluation-Y.html|.pdf|.xlsx, project-review-Y.csv,
     dashboards/portfolio-Y.html, projects-Y.html, recommendations-Y.html, manifest-Y.json
 
-Every file is first written under a temporary name in its own folder; only when all of them exist
-are they renamed into place (``os.replace``), the old manifest having been removed first, and the
-new manifest is written last. A failed run leaves the previous set untouched (or, if it fails while
-renaming, a folder without manifest, which the portal treats as incomplete).
+Every file is first written into a hidden staging folder beside the year folder, the manifest last;
+only then is the staging folder exchanged with the year folder in one atomic step (Linux
+``renameat2(RENAME_EXCHANGE)``). A run that fails or is killed at any point leaves the previous year
+folder exactly as it was; the next run removes the leftovers.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
-import hashlib
 import json
 import os
+import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,8 @@ from scorecard.report.i18n import I18n, check_lang
 from scorecard.report.method import method_context, rubric_table_rows
 from scorecard.report.pdf import chart_images, img_tag, write_pdf
 from scorecard.report.xlsx import write_workbook
+from scorecard.hooks import crash_point
+from scorecard.reader import file_sha256
 from scorecard.settings import PROJECT_ROOT, get_settings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -75,13 +78,6 @@ def code_version() -> str:
         sha = ""
     return f"{__version__}+{sha or 'unknown'}"
 
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def latest_inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -181,28 +177,30 @@ def xlsx_sheets(ctx: dict, method: dict, year: int) -> list:
     return sheets
 
 
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
-
-
 def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, lang: str = "zh+en",
                  rubric_path: Path | None = None, inputs: list[dict] | None = None) -> dict:
-    """Write the year's deliverables and manifest; return their paths, a summary and timings."""
+    """Write the year's deliverables and manifest; return their paths, a summary and timings.
+
+    Everything is written into a hidden staging folder beside the year folder, the manifest last;
+    then the staging folder and the year folder are exchanged in one atomic step (``publish``). A run
+    that fails or is killed at any point leaves the previous year folder exactly as it was.
+    """
     t0 = time.perf_counter()
     i18n = I18n(check_lang(lang))
     rubric_path = Path(rubric_path or get_settings().rubric)
     n_rows = con.sql("SELECT count(*) FROM mart.project_review WHERE review_year = ?", params=[year]).fetchall()[0][0]
     if not n_rows:
         raise ValueError(f"no mart.project_review rows for review year {year}: run the review first")
-    year_dir = Path(reports_dir) / str(year)
-    (year_dir / "dashboards").mkdir(parents=True, exist_ok=True)
+    reports_dir = Path(reports_dir)
+    year_dir = reports_dir / str(year)
+    stage = staging_dir(reports_dir, year)
+    (stage / "dashboards").mkdir(parents=True)
     n = names(year)
     method = method_context(rubric_path, i18n)
     inputs = list(inputs) if inputs is not None else latest_inputs(con)
     version = code_version()
     generated_at = dt.datetime.now(TZ).replace(microsecond=0)
     timings: dict[str, float] = {}
-    staged: dict[str, Path] = {}
     try:
         # kaleido draws the PNGs in its own browser process, started as soon as the figures exist,
         # while this thread writes the HTML and the other files.
@@ -213,24 +211,20 @@ def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, l
                                  on_figures=lambda f: futures.append(pool.submit(chart_images, {k: v.to_dict() for k, v in f.items()})))
         pool.shutdown(wait=False)
         images_future = futures[0]
-        staged["html"] = _tmp(year_dir / n["html"])
-        staged["html"].write_text(html, encoding="utf-8")
+        (stage / n["html"]).write_text(html, encoding="utf-8")
         timings["html"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        staged["xlsx"] = _tmp(year_dir / n["xlsx"])
-        sheet_rows = write_workbook(staged["xlsx"], xlsx_sheets(ctx, method, year), i18n)
+        sheet_rows = write_workbook(stage / n["xlsx"], xlsx_sheets(ctx, method, year), i18n)
         timings["xlsx"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        staged["csv"] = _tmp(year_dir / n["csv"])
-        data.project_review(con, year).write_csv(staged["csv"], include_bom=True, date_format="%Y-%m-%d")
+        data.project_review(con, year).write_csv(stage / n["csv"], include_bom=True, date_format="%Y-%m-%d")
         timings["csv"] = time.perf_counter() - t
 
         t = time.perf_counter()
         for key, page in build_dashboards(con, year, i18n.lang).items():
-            staged[key] = _tmp(year_dir / n[key])
-            staged[key].write_text(page, encoding="utf-8")
+            (stage / n[key]).write_text(page, encoding="utf-8")
         timings["dashboards"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -239,27 +233,78 @@ def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, l
         timings["chart_images_wait"] = time.perf_counter() - t
         for key, png in images.items():
             pdf_html = pdf_html.replace(f"<!--chart:{key}-->", img_tag(png, key))
-        staged["pdf"] = _tmp(year_dir / n["pdf"])
-        write_pdf(pdf_html, staged["pdf"])
+        write_pdf(pdf_html, stage / n["pdf"])
         timings["pdf"] = time.perf_counter() - t
 
-        # Everything is staged: swap it in, manifest last.
-        manifest_path = year_dir / n["manifest"]
-        manifest_path.unlink(missing_ok=True)
-        for key, tmp in staged.items():
-            os.replace(tmp, year_dir / n[key])
-        staged = {}
+        manifest, summary = _manifest(con, year, ctx, stage, n, method, inputs, version, generated_at, i18n, n_rows)
+        (stage / n["manifest"]).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        crash_point(f"report:{year}:staged")
+        publish(stage, year_dir)
     finally:
-        for tmp in staged.values():
-            tmp.unlink(missing_ok=True)
+        shutil.rmtree(stage, ignore_errors=True)
+    timings["total"] = time.perf_counter() - t0
+    return {
+        "year_dir": year_dir,
+        "paths": {k: year_dir / v for k, v in n.items()},
+        "manifest": manifest,
+        "summary": summary,
+        "sheet_rows": sheet_rows,
+        "timings": {k: round(v, 2) for k, v in timings.items()},
+    }
 
+
+def staging_dir(reports_dir: Path, year: int) -> Path:
+    """A fresh hidden staging folder for ``year``; leftovers of killed runs are removed first."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    year_dir = reports_dir / str(year)
+    aside = sorted(reports_dir.glob(f".{year}.old-*"))
+    if aside and not year_dir.exists():  # killed between the two renames of the fallback: restore
+        os.rename(aside[0], year_dir)
+    for leftover in reports_dir.glob(f".{year}.*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    return reports_dir / f".{year}.staging-{os.getpid()}"
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two folders (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def publish(stage: Path, year_dir: Path) -> None:
+    """Put the staged folder in place of the year folder in one atomic step; the old one ends up in
+    ``stage`` (removed by the caller). Without renameat2, two renames (the old folder is kept aside
+    under a hidden name until the new one is in place)."""
+    if not year_dir.exists():
+        os.rename(stage, year_dir)
+        return
+    if _exchange(stage, year_dir):
+        crash_point(f"report:{year_dir.name}:published")
+        return
+    aside = year_dir.with_name(f".{year_dir.name}.old-{os.getpid()}")
+    os.rename(year_dir, aside)
+    os.rename(stage, year_dir)
+    os.rename(aside, stage)
+
+
+def _manifest(con, year, ctx, folder: Path, n, method, inputs, version, generated_at, i18n, n_rows) -> tuple[dict, dict]:
+    """The manifest of the files in ``folder`` (docs/manifest.md) and the summary it carries."""
     cur = ctx["cur"]
     downloads = download_names(year)
     deliverables = []
     for key in ("html", "pdf", "xlsx", "csv", "portfolio", "projects", "recommendations"):
-        path = year_dir / n[key]
+        path = folder / n[key]
         kind = key if key in ("html", "pdf", "xlsx", "csv") else "dashboard"
-        deliverables.append({"file": n[key], "kind": kind, "sha256": sha256_file(path), "bytes": path.stat().st_size,
+        deliverables.append({"file": n[key], "kind": kind, "sha256": file_sha256(path), "bytes": path.stat().st_size,
                              "media_type": MEDIA[kind], "download_name": downloads[key]})
     targets = [{"target": r["target"], "name_zh": r["name_zh"], "name_en": r["name_en"], "measured": r["measured"],
                 "threshold": r["threshold"], "met": r["met"]} for r in ctx["frames"]["targets"].to_dicts()]
@@ -282,19 +327,4 @@ def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, l
         "summary": summary,
         "deliverables": deliverables,
     }
-    manifest_path = year_dir / n["manifest"]
-    tmp = _tmp(manifest_path)
-    try:
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(tmp, manifest_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    timings["total"] = time.perf_counter() - t0
-    return {
-        "year_dir": year_dir,
-        "paths": {k: year_dir / v for k, v in n.items()},
-        "manifest": manifest,
-        "summary": summary,
-        "sheet_rows": sheet_rows,
-        "timings": {k: round(v, 2) for k, v in timings.items()},
-    }
+    return manifest, summary
