@@ -164,7 +164,7 @@ function draw() {
       {type: 'bar', name: T.projects, x: years.map(String), y: years.map(yy => sum(base.filter(r => r.review_year === yy), 'projects')), marker: {color: '#c9d1d9'}},
       {type: 'scatter', mode: 'lines+markers', name: T.mean, yaxis: 'y2', x: years.map(String),
        y: years.map(yy => { const b = base.filter(r => r.review_year === yy), s = sum(b, 'scored'); return s ? sum(b, 'score_sum') / s : null; })}],
-    layout(T.trend, {yaxis2: {overlaying: 'y', side: 'right', range: [0, 100]}}), {displaylogo: false, responsive: true});
+    layout(T.trend, {xaxis: {type: 'category'}, yaxis2: {overlaying: 'y', side: 'right', range: [0, 100]}}), {displaylogo: false, responsive: true});
   const plans = [...new Set(rows.map(r => r.plan))].sort();
   Plotly.react('c-money', [
       {type: 'bar', name: T.approved, x: plans.map(x => L.plan[x] || x), y: plans.map(x => sum(rows.filter(r => r.plan === x), 'approved_wan')), marker: {color: '#1f4e79'}},
