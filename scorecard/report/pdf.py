@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.utils import PlotlyJSONEncoder
 
 IMAGE_WIDTH = 900
 # 900 px × 1.25 over the 157 mm the print CSS gives a chart: about 180 dpi.
@@ -21,17 +27,45 @@ def _height(fig: go.Figure | dict) -> int:
     return int((layout.height if isinstance(fig, go.Figure) else layout.get("height")) or 400)
 
 
-def chart_images(figs: dict[str, go.Figure | dict]) -> dict[str, bytes]:
-    """PNG bytes per chart, all written in one kaleido batch (each separate call starts a browser).
-    The PNGs are made opaque (RGB): WeasyPrint re-encodes an RGBA PNG twice (colour and alpha mask)."""
+def chart_images(figs: dict[str, go.Figure | dict], timeout: float | None = None, attempts: int = 2) -> dict[str, bytes]:
+    """PNG bytes per chart, all drawn in one kaleido batch (each separate call starts a browser).
+
+    kaleido drives a headless Chromium, which can hang; the batch therefore runs in a child process
+    of its own session, killed with its browser after ``timeout`` seconds (SCORECARD_CHART_TIMEOUT,
+    default 180) and tried again once. The PNGs are made opaque (RGB): WeasyPrint re-encodes an
+    RGBA PNG twice (colour and alpha mask)."""
     if not figs:
         return {}
+    timeout = timeout or float(os.environ.get("SCORECARD_CHART_TIMEOUT", "180"))
     keys = list(figs)
     with tempfile.TemporaryDirectory(prefix="scorecard-charts-") as tmp:
-        paths = [Path(tmp) / f"{k}.png" for k in keys]
-        pio.write_images([figs[k] for k in keys], paths, format="png", width=IMAGE_WIDTH,
-                         height=[_height(figs[k]) for k in keys], scale=IMAGE_SCALE)
-        return {k: _opaque(p.read_bytes()) for k, p in zip(keys, paths)}
+        spec = {
+            "figures": [figs[k].to_plotly_json() if isinstance(figs[k], go.Figure) else figs[k] for k in keys],
+            "paths": [str(Path(tmp) / f"{k}.png") for k in keys],
+            "heights": [_height(figs[k]) for k in keys],
+        }
+        (Path(tmp) / "charts.json").write_text(json.dumps(spec, cls=PlotlyJSONEncoder), encoding="utf-8")
+        for attempt in range(1, attempts + 1):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "scorecard.report.pdf", str(Path(tmp) / "charts.json")],
+                start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )
+            try:
+                _, err = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the child and its Chromium
+                proc.communicate()
+                err = f"timed out after {timeout:.0f} s (attempt {attempt} of {attempts})".encode()
+            if proc.returncode == 0:
+                return {k: _opaque(Path(p).read_bytes()) for k, p in zip(keys, spec["paths"])}
+        raise RuntimeError(f"chart images (kaleido/Chromium) failed: {err.decode(errors='replace').strip()[-500:]}")
+
+
+def _draw(spec_path: str) -> None:
+    """Child process: draw the batch described by ``charts.json``."""
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    pio.write_images(spec["figures"], spec["paths"], format="png", width=IMAGE_WIDTH,
+                     height=spec["heights"], scale=IMAGE_SCALE)
 
 
 def _opaque(png: bytes) -> bytes:
@@ -55,3 +89,7 @@ def write_pdf(html: str, target: Path) -> None:
     from weasyprint import HTML
 
     HTML(string=html, base_url=str(target.parent)).write_pdf(target, uncompressed_pdf=False)
+
+
+if __name__ == "__main__":
+    _draw(sys.argv[1])
