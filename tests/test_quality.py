@@ -142,6 +142,9 @@ def _break(df: pd.DataFrame, e: Expectation, rows) -> tuple[int, list[int], set[
     if g == "ExpectColumnValuesToNotBeNull":
         _set(df, i, k["column"], None)
         return 1, [i], {k["column"]}
+    if g == "ExpectColumnValuesToBeNull":  # known_project: an id the anti-join did not find
+        _set(df, i, k["column"], "P404")
+        return 1, [i], {k["column"]}
     if g == "ExpectColumnValueLengthsToBeBetween":
         _set(df, i, k["column"], "")
         return 1, [i], {k["column"]}
@@ -233,7 +236,7 @@ def test_suites_are_derived_from_the_contracts():
                 assert rule.kwargs["value_set"] == sorted(c.codes)
         assert ("unique_key:" + ",".join(d.key)) in keys
         assert {r.name for r in d.row_rules} <= {e.name for e in s.expectations}
-        assert ("known_project:project_id" in keys) == d.references_projects
+        assert ("known_project:unknown_project_id" in keys) == d.references_projects
     weight = next(e for e in suite("raw.milestones").expectations if e.key == "between:weight")
     assert weight.kwargs == {"column": "weight", "min_value": 0, "strict_min": True}
     score = next(e for e in suite("raw.expert_reviews").expectations if e.key == "between:score")
