@@ -270,7 +270,9 @@ def check_rows(dataset: Dataset, frame: pl.DataFrame, known_projects: pl.Series 
         )
     key = list(dataset.key)
     ok = pl.col("_problem").is_null()
-    frame = frame.with_columns(_dup=pl.int_range(pl.len()).over(pl.when(ok).then(pl.struct(key)), order_by=["_file_index", ROW]) > 0)
+    # The frame is in file name order, then row order (files are concatenated in that order), so the
+    # first occurrence of a key among the valid rows is the row to keep.
+    frame = frame.with_columns(_dup=ok & ~pl.when(ok).then(pl.struct(key)).is_first_distinct())
     key_text = pl.concat_str([pl.lit(f"{k}=") + pl.col(k).cast(pl.String) for k in key], separator=", ")
     frame = _flag(frame, pl.col("_dup"), key[-1], "duplicate_key", pl.lit("duplicate key (") + key_text + pl.lit("); the first row with this key is kept"))
     return frame.drop("_dup")
