@@ -785,6 +785,13 @@ def main(argv: list[str] | None = None) -> int:
         "bundle": None,
         "profile": None,
     }
+    out = Path(args.out) if args.out else RESULTS_DIR / f"{dt.date.today().isoformat()}-{machine_slug(info)}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save(complete: bool) -> None:  # after every size too, so a long run that is stopped keeps what it measured
+        result["complete"] = complete
+        out.write_text(json.dumps(result, indent=1, default=str, ensure_ascii=False), encoding="utf-8")
+
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="scorecard-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"bench: sizes {sizes}, {runs} run(s) each, years {years}, report {'on' if report else 'off'}; work folder {work}", flush=True)
@@ -851,6 +858,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
+            save(complete=False)
         if args.profile:
             n = args.profile
             folder = work / f"profile-n{n}"
@@ -882,9 +890,7 @@ def main(argv: list[str] | None = None) -> int:
     result["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = evaluate_targets(result["sizes"], result["bundle"], result["definitions"])
     print_report(result)
-    out = Path(args.out) if args.out else RESULTS_DIR / f"{dt.date.today().isoformat()}-{machine_slug(info)}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1, default=str, ensure_ascii=False), encoding="utf-8")
+    save(complete=True)
     print(f"\nwrote {out}")
     failed = [n for n, s in result["sizes"].items() if not all(r.get("success") for r in s["runs"])]
     return 1 if failed else 0

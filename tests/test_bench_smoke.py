@@ -31,7 +31,7 @@ def smoke(tmp_path_factory) -> dict:
 
 def test_top_level_fields(smoke):
     for key in ("date", "machine", "loadavg_start", "loadavg_end", "smoke", "runs", "years", "format", "report_included",
-                "sizes", "definitions", "bundle", "profile", "targets"):
+                "sizes", "definitions", "bundle", "profile", "targets", "complete"):
         assert key in smoke, key
     assert smoke["smoke"] is True and smoke["runs"] == 1 and smoke["years"] == [2017, 2018, 2019]
     assert smoke["report_included"] is False
