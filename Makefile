@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export DAGSTER_HOME ?= $(CURDIR)/data/dagster
+DAGSTER_HOME ?= $(CURDIR)/data/dagster
 
 .PHONY: setup system run test ui serve bench clean
 
@@ -33,7 +33,7 @@ test: setup system
 ui: setup
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
 
 serve: setup
 	$(BIN)/scorecard serve --host 127.0.0.1 --port 8080

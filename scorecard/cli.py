@@ -47,7 +47,10 @@ def run_pipeline(years: list[int], *, instance=None, echo=click.echo) -> bool:
 
     from pipelines.definitions import defs
 
-    instance = instance or (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
+    if instance is None and os.environ.get("DAGSTER_HOME"):
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        instance = dg.DagsterInstance.get()
+    instance = instance or dg.DagsterInstance.ephemeral()
     run_config = {"loggers": {"progress": {}}}
     plan = [("ingest_job", None)] + [("annual_review_job", str(y)) for y in years]
     for job_name, partition in plan:
