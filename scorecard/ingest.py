@@ -23,7 +23,7 @@ import polars as pl
 from scorecard.contracts import BOOL, CODE, DATE, DECIMAL, ID, INT, PERIOD, TEXT, Column, Dataset
 from scorecard.db import transaction
 from scorecard.hooks import crash_point  # noqa: F401 (re-exported for tests)
-from scorecard.reader import EXTRA, ROW, RawFile, dataset_files, read_file
+from scorecard.reader import EXTRA, ROW, RawFile, dataset_files, file_sha256, read_file
 
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2100, 12, 31)
 MAX_TEXT = 2000  # characters; a longer cell is almost certainly a paste error
@@ -397,15 +397,13 @@ def load_dataset(
     if dataset.references_projects:
         row = con.sql("SELECT fingerprint FROM raw.load_state WHERE dataset = 'projects'").fetchall()
         upstream = row[0][0] if row else ""
-    from scorecard.reader import file_sha256
-
     shas = [file_sha256(p) for p in paths]
     fp = fingerprint(paths, shas, upstream)
     previous = con.sql("SELECT fingerprint, load_id FROM raw.load_state WHERE dataset = $d", params={"d": dataset.name}).fetchall()
     if previous and previous[0][0] == fp and not force:
         return summary_from_log(con, dataset.name, unchanged=True)
 
-    files = [read_file(p, dataset) for p in paths]  # FileError here: nothing written yet
+    files = [read_file(p, dataset, sha) for p, sha in zip(paths, shas)]  # FileError here: nothing written yet
     known = known_project_ids(con) if dataset.references_projects else None
     result = ingest_files(dataset, files, known)
     load_id = load_id or uuid.uuid4().hex[:12]

@@ -90,13 +90,16 @@ def header_map(dataset: Dataset) -> dict[str, str]:
     return mapping
 
 
-def read_file(path: Path, dataset: Dataset) -> RawFile:
-    """Read ``path`` as text cells with canonical column names. Raises FileError."""
+def read_file(path: Path, dataset: Dataset, sha256: str | None = None) -> RawFile:
+    """Read ``path`` as text cells with canonical column names. Raises FileError.
+
+    ``sha256``: the file's hash when the caller has it already (the loader hashes every file for its
+    fingerprint), so a 300 MB export is not read twice just to hash it."""
     size = path.stat().st_size
     if size == 0:
         raise FileError(path, "the file is empty (0 bytes); expected a header row and data rows")
     suffix = path.suffix.lower()
-    sha = file_sha256(path)
+    sha = sha256 or file_sha256(path)
     if suffix in CSV_SUFFIXES:
         raw = _read_csv(path)
     elif suffix in XLSX_SUFFIXES:
