@@ -11,8 +11,12 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from assets.metadata import counts_md
 from pipelines.partitions import review_years, years_of
 from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
+
+
+DASHBOARDS = {"portfolio", "projects", "recommendations"}  # build_report's dashboard path keys
 
 
 class ReportConfig(dg.Config):
@@ -59,13 +63,15 @@ def performance_report(context: dg.AssetExecutionContext, config: ReportConfig, 
     report_meta: dict = {}
     dash_meta: dict = {}
     for year, r in results.items():
-        for kind, path in r.get("paths", {}).items():
-            target = dash_meta if str(kind).startswith("dashboard") else report_meta
+        # build_report's paths: html, pdf, xlsx, csv, manifest, and the dashboards portfolio,
+        # projects, recommendations (docs/manifest.md).
+        for kind, path in r["paths"].items():
+            target = dash_meta if kind in DASHBOARDS else report_meta
             target[f"{year} {kind}"] = dg.MetadataValue.path(str(path))
-        if r.get("summary_md"):
-            report_meta[f"{year} summary"] = dg.MetadataValue.md(r["summary_md"])
-        if r.get("seconds") is not None:
-            report_meta[f"{year} seconds"] = round(float(r["seconds"]), 2)
+        summary = r["summary"]
+        report_meta[f"{year} grades"] = counts_md(summary["grades"], ("grade", "projects"))
+        report_meta[f"{year} recommendations"] = counts_md(summary["recommendations"], ("recommendation", "projects"))
+        report_meta[f"{year} seconds"] = r["timings"]["total"]
     yield dg.MaterializeResult(asset_key="performance_report", metadata=report_meta)
     yield dg.MaterializeResult(asset_key="dashboards", metadata=dash_meta)
 

@@ -183,6 +183,17 @@ def test_bundled_review_matches_the_generators_independent_reading_of_the_rubric
             assert recs == exp["recommendations"], year
             assert flags == exp["flags"], year
             assert sum(grades.values()) == exp["reviewed"]
+        by_year = {int(y): e for y, e in expected.items()}
+    # the report asset shows each deliverable's path and the year's grade mix in the UI metadata
+    from assets.report import report_assets
+
+    result = dg.materialize(report_assets, resources=resources, instance=instance, partition_key="2019")
+    report = result.asset_materializations_for_node("performance_report")
+    meta = {m.asset_key.to_user_string(): m.metadata for m in report}
+    assert meta["performance_report"]["2019 pdf"].value.endswith("performance-evaluation-2019.pdf")
+    assert "| A | " + f"{by_year[2019]['grades']['A']:,}" + " |" in meta["performance_report"]["2019 grades"].value
+    assert meta["dashboards"]["2019 portfolio"].value.endswith("dashboards/portfolio-2019.html")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         for year in (2018, 2019):
             present = con.sql("SELECT DISTINCT grade FROM mart.project_review WHERE review_year = $y", params={"y": year}).fetchall()
             assert {g for (g,) in present} == {"A", "B", "C", "D", "insufficient"}
