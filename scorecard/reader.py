@@ -129,29 +129,31 @@ MAGIC = (
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x19\x1b-\x1f\x7f]")
 
 
-def decode(path: Path, data: bytes) -> tuple[bytes, str]:
-    """UTF-8 bytes of the file and the encoding found: UTF-16 with a BOM, UTF-8 (BOM stripped), else
-    GB18030 (a superset of GBK, so GBK files and rare characters such as 𠮷 both read)."""
+def decode(path: Path, data: bytes) -> tuple[bytes, str, str]:
+    """The file as UTF-8 bytes and as text, and the encoding found: UTF-16 with a BOM, UTF-8 (BOM
+    stripped), else GB18030 (a superset of GBK, so GBK files and rare characters such as 𠮷 both read).
+    Each file is decoded once: the bytes feed Polars, the text the strict fallback reader."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16").encode("utf-8"), "utf-16"
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise FileError(path, "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 text") from None
+        return text.encode("utf-8"), "utf-16", text
     if data.startswith(b"\xef\xbb\xbf"):
         data, encoding = data[3:], "utf-8-sig"
     else:
         encoding = "utf-8"
     try:
-        data.decode("utf-8")
-        return data, encoding
+        return data, encoding, data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030").encode("utf-8"), "gb18030"
+        text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise FileError(
             path, f"unknown text encoding (not UTF-8, not GBK/GB18030; bad byte at offset {exc.start})"
         ) from None
+    return text.encode("utf-8"), "gb18030", text
 
 
 def _sniff_binary(path: Path, data: bytes) -> None:
@@ -165,15 +167,18 @@ def _sniff_binary(path: Path, data: bytes) -> None:
 def _read_csv(path: Path) -> RawFile:
     data = path.read_bytes()
     _sniff_binary(path, data)
-    data, encoding = decode(path, data)
-    text = data.decode("utf-8")
+    data, encoding, text = decode(path, data)
     sample = text[:65536]
     if len(_CONTROL.findall(sample)) > max(2, len(sample) // 1000):
         raise FileError(path, "not a text file (binary content: control characters); expected a CSV export")
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    end = text.find("\n")
+    first_line = (text if end < 0 else text[:end]).rstrip("\r")
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    header = next(csv.reader([first_line], delimiter=delimiter), [])
+    try:
+        header = next(csv.reader([first_line], delimiter=delimiter), [])
+    except csv.Error as exc:  # e.g. a bare carriage return inside the header line
+        raise FileError(path, f"cannot read the header row (row 1): {exc}") from None
     if not any(h.strip() for h in header):
         raise FileError(path, "no header row: the first line is empty")
     try:

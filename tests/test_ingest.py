@@ -199,3 +199,13 @@ def test_dataset_docs_are_generated_from_the_contracts():
     text = (PROJECT_ROOT / "docs" / "datasets.md").read_text(encoding="utf-8")
     assert text == datasets_markdown(), "docs/datasets.md is stale: run `scorecard docs`"
     assert "| `approved_funding_wan` | 财政资助金额（万元） | decimal | ≥ 0 |" in text
+
+
+def test_bare_carriage_return_in_the_header_is_a_file_error(tmp_path, con):
+    """Found by the reader fuzz test: csv raised its own error instead of the platform's FileError."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "projects.csv").write_bytes(b'project_id,a\rb\nP1,x\n')
+    with pytest.raises(FileError, match=r"projects\.csv: cannot read the header row \(row 1\)"):
+        load_dataset(con, PROJECTS, raw)
+    assert rows(con, "SELECT count(*) FROM raw.load_log") == [(0,)]
