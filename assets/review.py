@@ -1,4 +1,4 @@
-"""The review layer (group ``review``), partitioned by review year (SCORING.md).
+"""The review layer (group ``review``), partitioned by review year (docs/scoring.md).
 
 ``project_review`` scores every project reviewed in year Y into ``mart.project_review`` and explains
 it in ``mart.review_reason``; year Y reads year Y−1 of itself (previous grade, recommendation,
@@ -19,7 +19,16 @@ from pipelines.partitions import previous_year, review_years, years_of
 from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
 from scorecard.db import identifier
 
-FACTS = ["dim_project", "fact_milestone", "fact_disbursement", "fact_progress", "fact_kpi_target", "fact_kpi", "fact_expert_review", "fact_review_decision"]
+FACTS = [
+    "dim_project",
+    "fact_milestone",
+    "fact_disbursement",
+    "fact_progress",
+    "fact_kpi_target",
+    "fact_kpi",
+    "fact_expert_review",
+    "fact_review_decision",
+]
 
 
 class RubricSelection(dg.Config):
@@ -31,7 +40,7 @@ class RubricSelection(dg.Config):
     )
     target_schema: str = Field(
         default="",
-        description="Schema to write into. Empty: `mart` for the official rubric, `whatif_<version>` for another one.",
+        description="Schema to write into. Empty: `mart` for the official rubric, `whatif_<version>_<sha256[:8]>` for another one.",
     )
 
 
@@ -45,7 +54,9 @@ def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
     if chosen == official:
         schema = config.target_schema or "mart"
     else:
-        schema = config.target_schema or "whatif_" + "".join(ch if ch.isalnum() else "_" for ch in rubric.version.lower())
+        # named by version and hash: two rubric files with one version string never share a schema
+        version = "".join(ch if ch.isalnum() else "_" for ch in rubric.version.lower())[:40]
+        schema = config.target_schema or f"whatif_{version}_{rubric.sha256[:8]}"
         if schema == "mart":
             raise dg.Failure(f"rubric {chosen} is not the official rubric ({official}); it cannot write the official schema 'mart'")
     return rubric, identifier(schema)
@@ -84,7 +95,13 @@ def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
             asset="project_review",
             blocking=True,
             description="Every project due for review in the year has exactly one score row; scores within 0–100.",
-        )
+        ),
+        dg.AssetCheckSpec(
+            "later_years_current",
+            asset="project_review",
+            description="No later review year is built on an older scoring of this one (docs/scoring.md §10). "
+            "Fails (warning) after a rescore until the later years are materialized again, in order.",
+        ),
     ],
 )
 def project_review(context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths):
@@ -98,7 +115,15 @@ def project_review(context: dg.AssetExecutionContext, config: RubricSelection, w
         for year in years_of(context):
             context.log.info(f"scoring review year {year} with rubric {rubric.version} into {schema}")
             results[year] = score_year(con, year, rubric, schema=schema)
+            if results[year]["history_scored"]:
+                context.log.warning(
+                    f"review year {year}: the earlier years {results[year]['history_scored']} had not been scored into "
+                    f"{schema}; scored them first, in order, so {year} stands on its whole history"
+                )
             checks.append(check_year(con, year, schema=schema))
+        stale = results[max(results)]["stale_years"] if results else []
+        if stale:
+            context.log.warning(f"later review years now stale (built on an older scoring): {stale}; materialize them again")
         years = sorted(results)
         top = con.sql(
             f"""SELECT review_year, project_id, total_score, grade, recommendation, flags
@@ -130,6 +155,8 @@ def project_review(context: dg.AssetExecutionContext, config: RubricSelection, w
             "schema": schema,
             "rubric_version": rubric.version,
             "rubric_sha256": rubric.sha256,
+            "history_scored": ", ".join(str(y) for r in results.values() for y in r["history_scored"]) or "none",
+            "stale_later_years": ", ".join(map(str, stale)) or "none",
             "grades": counts_md(grades, ("grade", "projects")),
             "recommendations": counts_md(recs, ("recommendation", "projects")),
             "top_projects": markdown_table(top),
@@ -141,7 +168,14 @@ def project_review(context: dg.AssetExecutionContext, config: RubricSelection, w
                 asset_key="project_review",
                 passed=passed,
                 metadata={k: v for c in checks for k, v in c.items() if k != "passed"},
-            )
+            ),
+            dg.AssetCheckResult(
+                check_name="later_years_current",
+                asset_key="project_review",
+                passed=not stale,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"stale_years": ", ".join(map(str, stale)) or "none"},
+            ),
         ],
     )
     yield dg.MaterializeResult(asset_key="review_reason", metadata={"dagster/row_count": reasons})
@@ -156,7 +190,7 @@ def project_review(context: dg.AssetExecutionContext, config: RubricSelection, w
     owners=["team:evaluation"],
     pool=WRITER_POOL,
     description="mart.program_summary, mart.program_target, mart.disbursement_by_year: the year per field, plan, "
-    "department and support mode; programme targets (PROGRAM.md) met or not; money per year against 200,000 万元.",
+    "department and support mode; programme targets (programme file) met or not; money per year against the annual budget.",
 )
 def program_summary(context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths) -> dg.MaterializeResult:
     from scorecard.review import summarize_year

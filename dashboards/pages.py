@@ -22,6 +22,7 @@ import duckdb
 from plotly.offline import get_plotlyjs
 
 from scorecard import codes
+from scorecard.jsonable import plain
 
 DRILLDOWN_CAP = 500
 BOARD_CAP = 300
@@ -47,7 +48,7 @@ def _labels(lang: str) -> dict:
 
 def _json(value) -> str:
     """JSON safe inside a <script> element."""
-    return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":")).replace("</", "<\\/")
+    return json.dumps(value, ensure_ascii=False, default=plain, separators=(",", ":")).replace("</", "<\\/")
 
 
 _PLOTLY_JS: str | None = None

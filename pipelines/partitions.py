@@ -1,10 +1,15 @@
-"""Review-year partitions: one a year from 2017, the current year included (end_offset=1) so the
-31 December schedule has its partition. Dagster has no yearly class (STACK-NOTES.md)."""
+"""Review-year partitions: one a year from the programme's first review year (programme file,
+docs/programme.md), the current year included (end_offset=1) so the 31 December schedule has its
+partition. Dagster has no yearly class, so this is a yearly time window (docs/architecture.md)."""
 
 import dagster as dg
 
+from scorecard.programme import load_programme
+
+FIRST_REVIEW_YEAR = load_programme().first_review_year
+
 review_years = dg.TimeWindowPartitionsDefinition(
-    start="2017",
+    start=str(FIRST_REVIEW_YEAR),
     cron_schedule="0 0 1 1 *",
     fmt="%Y",
     timezone="Asia/Shanghai",

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from pipelines.jobs import annual_review_job
-from pipelines.partitions import review_years
+from pipelines.partitions import FIRST_REVIEW_YEAR, review_years
 
 REVIEW_TIMEZONE = "Asia/Shanghai"
 # minute hour day-of-month month day-of-week
@@ -35,7 +35,6 @@ REVIEW_CRON = [
     "0 2 31 12 *",  # 31 December 02:00: the year that is ending
     "0 2 15 1 *",  # 15 January 02:00: the year just ended, after the Q4 reports arrived
 ]
-FIRST_REVIEW_YEAR = 2017
 
 
 def automation_default_status() -> bool:

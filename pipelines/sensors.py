@@ -9,7 +9,7 @@ last ``SETTLE_SECONDS`` is still being copied: the sensor waits for the next tic
 ``review_after_ingest`` is a run-status sensor. When an ``ingest_job`` run that the sensor or an
 analyst in the UI started succeeds, it reads (read-only, for a moment) the latest year present in
 the warehouse — the latest quarter reported or expert review held, no later than this year — and
-requests ``annual_review_job`` for 2017. Each successful year of that chain requests the next one,
+requests ``annual_review_job`` for the programme's first review year. Each successful year of that chain requests the next one,
 up to the latest year. Years run one after the other because year Y reads year Y−1's grades and
 decisions; this is what ``scorecard run`` does in-process, so both write the same warehouse and
 reports. A failed year stops the chain (fix, then launch the rest from the UI or as a backfill).
@@ -29,7 +29,8 @@ import dagster as dg
 
 from pipelines.jobs import annual_review_job, ingest_job
 from pipelines.resources import ScorecardPaths
-from pipelines.schedules import FIRST_REVIEW_YEAR, REVIEW_TIMEZONE, automation_default_status
+from pipelines.partitions import FIRST_REVIEW_YEAR
+from pipelines.schedules import REVIEW_TIMEZONE, automation_default_status
 from scorecard.settings import get_settings
 
 RAW_SUFFIXES = {".csv", ".xlsx", ".parquet"}
@@ -140,7 +141,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, paths: ScorecardPaths)
 # ----------------------------------------------------------------------------- review chain
 def latest_data_year(warehouse: Path, today: dt.date | None = None) -> int:
     """The latest year with a progress report or an expert review in the warehouse, within
-    [2017, this year]. Opens the file read-only for one query (retrying while a writer holds it)."""
+    [first review year, this year]. Opens the file read-only for one query (retrying while a writer holds it)."""
     import duckdb
 
     today = today or dt.datetime.now(ZoneInfo(REVIEW_TIMEZONE)).date()
@@ -196,7 +197,7 @@ def chain_request(job_name: str, tags: dict[str, str], run_id: str, warehouse: P
     default_status=default_sensor_status(),
     minimum_interval_seconds=15,
     description=(
-        "After a successful ingest_job (from raw_files_sensor or the UI): annual_review_job for 2017, then each "
+        "After a successful ingest_job (from raw_files_sensor or the UI): annual_review_job for the first review year, then each "
         "next year after the previous one succeeds, up to the latest year present in the warehouse."
     ),
 )

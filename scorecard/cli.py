@@ -12,7 +12,12 @@ import click
 
 from scorecard.settings import get_settings
 
-DEFAULT_YEARS = "2017,2018,2019"
+def default_years() -> str:
+    """The programme's review years: first review year .. end of its period (programme file)."""
+    from scorecard.programme import load_programme
+
+    programme = load_programme()
+    return f"{programme.first_review_year}-{max(programme.end, programme.first_review_year)}"
 
 
 def _parse_years(text: str) -> list[int]:
@@ -25,8 +30,14 @@ def _parse_years(text: str) -> list[int]:
             years.extend(range(int(lo), int(hi) + 1))
         else:
             years.append(int(part))
-    if not years or any(y < 2017 or y > 2100 for y in years):
-        raise click.BadParameter(f"review years must be 2017 or later, e.g. 2017,2018,2019 or 2017-2019 (got {text!r})")
+    from scorecard.programme import load_programme
+
+    first = load_programme().first_review_year
+    if not years or any(y < first or y > 2100 for y in years):
+        raise click.BadParameter(
+            f"review years must be {first} (the programme's first review year) or later, "
+            f"e.g. {first},{first + 1} or {first}-{first + 2} (got {text!r})"
+        )
     return sorted(set(years))
 
 
@@ -63,7 +74,38 @@ def run_pipeline(years: list[int], *, instance=None, echo=click.echo) -> bool:
             echo(f"✗ {job_name} failed (run {result.run_id})", err=True)
             echo(_failure_message(result), err=True)
             return False
-    return True
+    return _rescore_stale(job_runner(defs, instance, run_config), echo)
+
+
+def job_runner(defs, instance, run_config):
+    """A function that runs ``annual_review_job`` for one year in-process and returns the result."""
+
+    def run(year: int):
+        return defs.resolve_job_def("annual_review_job").execute_in_process(
+            run_config=run_config, instance=instance, partition_key=str(year), raise_on_error=False
+        )
+
+    return run
+
+
+def _rescore_stale(run_year, echo) -> bool:
+    """Rescore, in order, every scored year whose year before was scored again after it (docs/scoring.md
+    §10): a rescored 2018 makes the 2019 already in the warehouse stale, and so on."""
+    from scorecard.db import connect
+    from scorecard.review import stale_years
+
+    for _ in range(1000):
+        with connect(get_settings().warehouse, read_only=True) as con:
+            stale = stale_years(con)
+        if not stale:
+            return True
+        echo(f"▶ annual_review_job — review year {stale[0]} (rescored: the year before it was scored again)")
+        result = run_year(stale[0])
+        if not result.success:
+            echo(f"✗ annual_review_job failed (run {result.run_id})", err=True)
+            echo(_failure_message(result), err=True)
+            return False
+    return False
 
 
 @click.group()
@@ -73,8 +115,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--years", default=lambda: os.environ.get("SCORECARD_YEARS", DEFAULT_YEARS), show_default=DEFAULT_YEARS,
-              help="Review years, e.g. 2017,2018,2019 or 2017-2019.")
+@click.option("--years", default=lambda: os.environ.get("SCORECARD_YEARS") or default_years(),
+              show_default="the programme's review years",
+              help="Review years, e.g. 2018 or 2017-2019. Missing earlier years are scored first; later scored years are rescored.")
 def run(years: str) -> None:
     """Run the whole review in-process: ingest → warehouse → review → summary → quality → report."""
     year_list = _parse_years(years)

@@ -14,12 +14,17 @@ from scorecard import codes
 # Column types. `code` columns take a code set; `text` keeps the value as written (whitespace trimmed).
 TEXT, ID, CODE, INT, DECIMAL, DATE, BOOL, PERIOD = "text", "id", "code", "int", "decimal", "date", "bool", "period"
 
+# Decimals (money in 万元, weights, scores, KPI values) are exact: DECIMAL(18, 4) from the reader to the
+# marts (docs/scoring.md §10). A value written with more than DECIMAL_SCALE decimals is quarantined,
+# never silently rounded.
+DECIMAL_PRECISION, DECIMAL_SCALE = 18, 4
+
 DUCKDB_TYPES = {
     TEXT: "VARCHAR",
     ID: "VARCHAR",
     CODE: "VARCHAR",
     INT: "INTEGER",
-    DECIMAL: "DOUBLE",
+    DECIMAL: f"DECIMAL({DECIMAL_PRECISION},{DECIMAL_SCALE})",
     DATE: "DATE",
     BOOL: "BOOLEAN",
     PERIOD: "VARCHAR",

@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -736,70 +737,99 @@ def _latest(series: list, a_day: int):
     return best
 
 
-def _score(ix: dict, pid: str, y: int, prev_rectify: bool) -> dict:
+def _q(value) -> Fraction:
+    """An amount as the exact rational of the decimal digits it is written with (12.3 → 123/10)."""
+    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+
+
+def _oracle_rubric() -> dict:
+    """The official rubric's numbers as exact rationals, so the oracle cannot disagree with the file."""
+    from scorecard.rubric import load_rubric
+
+    rubric = load_rubric()
+    t = rubric.thresholds
+    out = {k: _q(v) for k, v in t.model_dump().items() if k != "report_cutoff"}
+    out.update({f"w_{leaf.code}": _q(leaf.points) for leaf in rubric.leaves})
+    out.update({f"band_{g.lower()}": _q(m) for g, m in rubric.grade_bands.items()})
+    out["cutoff"] = t.cutoff_month_day
+    return out
+
+
+def _score(ix: dict, pid: str, y: int, prev_rectify: bool, k: dict) -> dict:
+    """An independent plain-Python reading of the rubric (docs/scoring.md), in exact rational
+    arithmetic (fractions.Fraction): every rate, point and comparison is exact (§10)."""
     a_day = _d(f"{y}-12-31")
     start, end, self_f = ix["proj"][pid]
-    f = min(max((a_day - start) / (end - start), 0.0), 1.0)
+    self_f = _q(self_f)
+    f = Fraction(min(max(a_day - start, 0), end - start), end - start)
     ms = ix["ms"].get(pid, [])
-    wsum = sum(w for _, w, _ in ms)
-    due = [(p, w, c) for p, w, c in ms if p <= a_day]
+    due = [(p, _q(w), c) for p, w, c in ms if p <= a_day]
     done = lambda c: c is not None and c <= a_day  # noqa: E731
     spi = on_time = None
     if due:
-        spi = sum(w for _, w, c in ms if done(c)) / wsum / (sum(w for _, w, _ in due) / wsum)
-        on_time = sum(1 for p, _, c in due if done(c) and c <= p + 30) / len(due)
+        spi = sum((_q(w) for _, w, c in ms if done(c)), Fraction(0)) / sum(w for _, w, _ in due)
+        on_time = Fraction(sum(1 for p, _, c in due if done(c) and c <= p + int(k["grace_days"])), len(due))
     pays = ix["pay"].get(pid, [])
-    net = sum(s for day, s, _ in pays if day <= a_day)
+    net = sum((_q(s) for day, s, _ in pays if day <= a_day), Fraction(0))
     rep = _latest(ix["prog"].get(pid, []), a_day)
-    fiscal, self_arr = (rep[2], rep[3]) if rep else (0.0, 0.0)
+    fiscal, self_arr = (_q(rep[2]), _q(rep[3])) if rep else (Fraction(0), Fraction(0))
     e_rate = None if net <= 0 else fiscal / net
     r_rate = None if self_f == 0 or f == 0 else self_arr / (self_f * f)
     ach: dict[str, list] = {"output": [], "outcome": []}
     for ind, kind, tv, tdue in ix["tgt"].get(pid, []):
         tdue = end if tdue is None else tdue
-        fi = (1.0 if a_day >= tdue else 0.0) if tdue <= start else min(max((a_day - start) / (tdue - start), 0.0), 1.0)
-        x = tv * fi
+        if tdue <= start:
+            fi = Fraction(1 if a_day >= tdue else 0)
+        else:
+            fi = Fraction(min(max(a_day - start, 0), tdue - start), tdue - start)
+        x = _q(tv) * fi
         if x == 0:
             continue
         act = _latest(ix["act"].get((pid, ind), []), a_day)
-        ach[kind].append(min((act[1] if act else 0.0) / x, 1.0))
+        ach[kind].append(min((_q(act[1]) if act else Fraction(0)) / x, Fraction(1)))
     scores = ix["exp"].get((pid, y), [])
-    vals = sorted(s for s, _ in scores)
-    if len(vals) >= 5:
+    vals = sorted(_q(s) for s, _ in scores)
+    if len(vals) >= k["trim_min_experts"]:
         vals = vals[1:-1]
-    expert = sum(vals) / len(vals) if vals else None
+    expert = sum(vals, Fraction(0)) / len(vals) if vals else None
     veto = any(v for _, v in scores)
-    out_a = sum(ach["output"]) / len(ach["output"]) if ach["output"] else None
-    oc_a = sum(ach["outcome"]) / len(ach["outcome"]) if ach["outcome"] else None
+    out_a = sum(ach["output"], Fraction(0)) / len(ach["output"]) if ach["output"] else None
+    oc_a = sum(ach["outcome"], Fraction(0)) / len(ach["outcome"]) if ach["outcome"] else None
+    one = Fraction(1)
     leaves = [
-        (spi, 15, lambda v: 15 * min(v, 1)),
-        (on_time, 5, lambda v: 5 * v),
-        (e_rate, 5, lambda v: 5 * min(v / 0.8, 1)),
-        (r_rate, 5, lambda v: 5 * min(v, 1)),
-        (out_a, 40, lambda v: 40 * v),
-        (oc_a, 15, lambda v: 15 * v),
-        (expert, 15, lambda v: 15 * v / 100),
+        (spi, k["w_spi"], lambda v: min(v, one)),
+        (on_time, k["w_on_time"], lambda v: v),
+        (e_rate, k["w_fund_execution"], lambda v: min(v / k["exec_target"], one)),
+        (r_rate, k["w_self_funding"], lambda v: min(v, one)),
+        (out_a, k["w_output"], lambda v: v),
+        (oc_a, k["w_outcome"], lambda v: v),
+        (expert, k["w_expert"], lambda v: v / 100),
     ]
-    applicable = sum(p for v, p, _ in leaves if v is not None)
-    earned = sum(fn(v) for v, _, fn in leaves if v is not None)
-    total = None if applicable == 0 else math.floor(100 * earned / applicable * 100 + 0.5) / 100
+    applicable = sum((p for v, p, _ in leaves if v is not None), Fraction(0))
+    earned = sum((p * fn(v) for v, p, fn in leaves if v is not None), Fraction(0))
+    # half away from zero, exactly (totals are never negative)
+    total = None if applicable == 0 else math.floor(100 * earned / applicable * 100 + Fraction(1, 2)) / Fraction(100)
     if veto:
         grade = "D"
-    elif total is None or applicable < 50:
+    elif total is None or applicable < k["min_coverage"] * 100:
         grade = "insufficient"
     else:
-        grade = "A" if total >= 90 else "B" if total >= 80 else "C" if total >= 60 else "D"
+        grade = "A" if total >= k["band_a"] else "B" if total >= k["band_b"] else "C" if total >= k["band_c"] else "D"
     flags = []
-    if ms and any(not done(c) and a_day - p > 180 for p, _, c in ms) and not any(c is not None and 0 <= a_day - c <= 364 for _, _, c in ms):
+    overdue, window = int(k["stall_overdue_days"]), int(k["stall_window_days"])
+    if ms and any(not done(c) and a_day - p > overdue for p, _, c in ms) and not any(
+        c is not None and 0 <= a_day - c <= window - 1 for _, _, c in ms
+    ):
         flags.append("stalled")
-    firsts = [day for day, _, k in pays if k == "disbursement"]
-    if e_rate is not None and e_rate < 0.3 and firsts and a_day - min(firsts) >= 365:
+    firsts = [day for day, _, kind in pays if kind == "disbursement"]
+    if e_rate is not None and e_rate < k["low_exec_rate"] and firsts and a_day - min(firsts) >= k["low_exec_days"]:
         flags.append("low_execution")
-    if r_rate is not None and r_rate < 0.5:
+    if r_rate is not None and r_rate < k["self_gap_rate"]:
         flags.append("self_funds_gap")
-    if not any(py == y for _, py, _, _ in ix["prog"].get(pid, [])) and start <= _d(f"{y}-09-30"):
+    month, day = k["cutoff"]
+    if not any(py == y for _, py, _, _ in ix["prog"].get(pid, [])) and start <= _d(f"{y}-{month:02d}-{day:02d}"):
         flags.append("missing_report")
-    if fiscal > net + 0.01:
+    if fiscal > net + k["overspend_tolerance"]:
         flags.append("overspend")
     if veto:
         flags.append("veto")
@@ -814,14 +844,21 @@ def _score(ix: dict, pid: str, y: int, prev_rectify: bool) -> dict:
         rec = "rectify"
     else:
         rec = "rolling_support"
-    clawback = max(0.0, net - fiscal) if rec == "terminate" else 0.0
-    return {"grade": grade, "flags": sorted(flags), "rec": rec, "total": total, "clawback": clawback}
+    clawback = max(Fraction(0), net - fiscal) if rec == "terminate" else Fraction(0)
+    return {
+        "grade": grade,
+        "flags": sorted(flags),
+        "rec": rec,
+        "total": None if total is None else float(total),
+        "clawback": float(clawback),
+    }
 
 
 def _review(ix: dict, decisions: dict, years=REVIEW_YEARS) -> dict:
     """Scores per (year, project) following SCORING.md §1 (termination) and §6 (rectify rule)."""
     results: dict = {}
     terminated: set = set()
+    k = _oracle_rubric()
     for y in years:
         a_day, jan1 = _d(f"{y}-12-31"), _d(f"{y}-01-01")
         res = {}
@@ -830,7 +867,7 @@ def _review(ix: dict, decisions: dict, years=REVIEW_YEARS) -> dict:
                 continue
             prev = results.get(y - 1, {}).get(pid)
             prev_rec = decisions.get((pid, y - 1), prev["rec"] if prev else None) if prev else None
-            res[pid] = _score(ix, pid, y, prev_rec == "rectify")
+            res[pid] = _score(ix, pid, y, prev_rec == "rectify", k)
         for pid, r in res.items():
             if decisions.get((pid, y), r["rec"]) == "terminate":
                 terminated.add(pid)

@@ -20,7 +20,20 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from scorecard.contracts import BOOL, CODE, DATE, DECIMAL, ID, INT, PERIOD, TEXT, Column, Dataset
+from scorecard.contracts import (
+    BOOL,
+    CODE,
+    DATE,
+    DECIMAL,
+    DECIMAL_PRECISION,
+    DECIMAL_SCALE,
+    ID,
+    INT,
+    PERIOD,
+    TEXT,
+    Column,
+    Dataset,
+)
 from scorecard.db import transaction
 from scorecard.hooks import crash_point  # noqa: F401 (re-exported for tests)
 from scorecard.reader import EXTRA, ROW, RawFile, dataset_files, file_sha256, read_file
@@ -144,7 +157,7 @@ def _nfkc_py(text: str) -> str:
 def _typed(column: Column, text: pl.Expr) -> pl.Expr:
     """Parse the normalised text into the column's type (NULL where it does not parse)."""
     if column.type == DECIMAL:
-        return text.cast(pl.Float64, strict=False)
+        return text.cast(pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE), strict=False)
     if column.type == INT:
         return text.cast(pl.Int64, strict=False).cast(pl.Int32, strict=False)
     if column.type == DATE:
@@ -172,7 +185,13 @@ def _problem(column: Column, raw: pl.Expr, text: pl.Expr, value: pl.Expr) -> pl.
         kind = "a whole number" if column.type == INT else "a number"
         checks.append((present & value.is_null(), "bad_number", f"{name} is not {kind}"))
         if column.type == DECIMAL:
-            checks.append((value.is_not_null() & ~value.is_finite(), "bad_number", f"{name} is NaN or infinite"))
+            checks.append(
+                (
+                    value.is_not_null() & text.str.contains(rf"\.[0-9]{{{DECIMAL_SCALE}}}0*[1-9][0-9]*$"),
+                    "bad_number",
+                    f"{name} has more than {DECIMAL_SCALE} decimal places (amounts are kept exactly)",
+                )
+            )
     if column.type == DATE:
         checks.append(
             (present & value.is_null(), "bad_date", f"{name} is not a date (expected YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, YYYY.MM.DD or an Excel date)")

@@ -1,5 +1,5 @@
-"""The mid-term review (中期考核): score one review year and summarise it (SCORING.md, DATA.md
-"Output contract", PROGRAM.md "Programme targets").
+"""The mid-term review (中期考核): score one review year and summarise it (docs/scoring.md,
+docs/datasets.md "Output contract", docs/programme.md).
 
 The logic is SQL — ``sql/review/*.sql`` (one step per SCORING.md section, in file-name order) and
 ``sql/summary/*.sql`` — run set-based over every project at once. Python only wires them together:
@@ -15,6 +15,12 @@ Typical use (the Dagster assets do this per yearly partition, in year order)::
 
 ``schema`` other than ``"mart"`` scores into a copy of the mart tables (e.g. ``"what_if"``) so an
 alternative rubric never touches the official scores.
+
+History is complete (docs/scoring.md §10): ``score_year`` first scores, in order, every earlier year
+from the programme's first review year that has projects due for review but was never scored into the
+schema, and says so (``history_scored``). ``{schema}.review_year_state`` records when each year was
+scored and on which scoring of the year before; a later year scored on an older basis is stale
+(``stale_years``) — the CLI rescores it, the UI shows it in a failed (warning) asset check.
 """
 
 from __future__ import annotations
@@ -26,26 +32,61 @@ import duckdb
 
 from scorecard import codes
 from scorecard.db import identifier, run_sql, sql_files, transaction
+from scorecard.programme import Programme, load_programme
 from scorecard.rubric import Rubric
 
-REVIEW_TABLES = ("project_review", "review_reason")
+REVIEW_TABLES = ("project_review", "review_reason", "review_year_state")
 SUMMARY_TABLES = ("program_summary", "program_target", "disbursement_by_year")
 MART_TABLES = REVIEW_TABLES + SUMMARY_TABLES
 
 
 def ensure_mart(con: duckdb.DuckDBPyConnection, schema: str = "mart") -> None:
-    """Create the mart tables (sql/mart/schema.sql); for another schema, empty copies of them."""
+    """Create the mart tables (sql/mart/schema.sql); for another schema, empty copies of them.
+
+    A review table whose columns differ from sql/mart/schema.sql (written by an older version, e.g.
+    money as DOUBLE) is dropped and recreated: its rows are derived and the next run rescores them.
+    """
     schema = identifier(schema)
+    _drop_outdated(con, "mart")
     run_sql(con, "mart/schema.sql")
     if schema != "mart":
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        _drop_outdated(con, schema)
         for table in MART_TABLES:
             con.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{table} AS SELECT * FROM mart.{table} WITH NO DATA")
 
 
-def review_params(year: int, rubric: Rubric) -> dict[str, Any]:
-    """Everything the review and summary SQL bind: year, as-of date (31 Dec) and the rubric's values."""
-    return {**rubric.params(), "review_year": int(year), "as_of": date(int(year), 12, 31)}
+def _expected_columns() -> dict[str, list[tuple[str, str]]]:
+    """(column, type) per mart table, as sql/mart/schema.sql declares them (built in memory)."""
+    with duckdb.connect() as scratch:
+        run_sql(scratch, "mart/schema.sql")
+        return _columns(scratch, "mart")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[tuple[str, str]]]:
+    rows = con.sql(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = $s AND table_catalog = current_database() ORDER BY table_name, ordinal_position",
+        params={"s": schema},
+    ).fetchall()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, typ in rows:
+        out.setdefault(table, []).append((column, typ))
+    return out
+
+
+def _drop_outdated(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    found = _columns(con, schema)
+    for table, columns in _expected_columns().items():
+        if table in MART_TABLES and table in found and found[table] != columns:
+            con.execute(f"DROP TABLE {schema}.{table}")
+
+
+def review_params(year: int, rubric: Rubric, programme: Programme | None = None) -> dict[str, Any]:
+    """Everything the review and summary SQL bind: year, as-of date (31 Dec), the rubric's and the
+    programme's values."""
+    programme = programme or load_programme()
+    return {**rubric.params(), **programme.params(), "review_year": int(year), "as_of": date(int(year), 12, 31)}
 
 
 def _load_labels(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None:
@@ -58,21 +99,77 @@ def _load_labels(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None:
     con.executemany("INSERT INTO review_label VALUES (?, ?, ?, ?)", rows)
 
 
+def _load_programme_targets(con: duckdb.DuckDBPyConnection, programme: Programme) -> None:
+    """Temp table programme_target: the programme file's targets, read by sql/summary/20_program_target.sql."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE programme_target (target VARCHAR, measure VARCHAR, plan VARCHAR, "
+        "comparison VARCHAR, threshold DECIMAL(18, 4), unit VARCHAR, name_zh VARCHAR, name_en VARCHAR)"
+    )
+    con.executemany("INSERT INTO programme_target VALUES (?, ?, ?, ?, ?, ?, ?, ?)", programme.target_rows())
+
+
 def _counts(con: duckdb.DuckDBPyConnection, table: str, column: str) -> dict[str, int]:
     return dict(con.sql(f"SELECT {column}, count(*) FROM {table} GROUP BY 1 ORDER BY 1").fetchall())
 
 
-def score_year(con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema: str = "mart") -> dict[str, Any]:
+def score_year(
+    con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema: str = "mart", programme: Programme | None = None
+) -> dict[str, Any]:
     """Score review year ``year`` into ``{schema}.project_review`` and ``{schema}.review_reason``.
 
-    Reads the star schema (dim_project, fact_*) and the rows of earlier years already in
-    ``{schema}.project_review`` (last year's grade and recommendation, termination history), so years
-    are scored in order. Replaces the year's rows in one transaction. Returns metadata: row counts,
-    grade and recommendation counts, rubric version and hash.
+    Scores the missing earlier years first, in order (``history_scored`` in the result), so year Y is
+    always built on its whole history. Returns metadata: row counts, grade and recommendation counts,
+    the years scored as history, the later years now stale, rubric version and hash.
     """
     schema = identifier(schema)
+    programme = programme or load_programme()
     ensure_mart(con, schema)
-    params = review_params(year, rubric)
+    history = missing_history(con, year, schema, programme)
+    for earlier in history:
+        _score_one(con, earlier, rubric, schema, programme)
+    result = _score_one(con, year, rubric, schema, programme)
+    result["history_scored"] = history
+    result["stale_years"] = stale_years(con, schema)
+    return result
+
+
+def missing_history(con: duckdb.DuckDBPyConnection, year: int, schema: str, programme: Programme) -> list[int]:
+    """Earlier years (from the programme's first review year) with projects due for review that were
+    never scored into ``schema``, ascending."""
+    schema = identifier(schema)
+    return [
+        y
+        for (y,) in con.sql(
+            f"""SELECT y.review_year
+                FROM (SELECT unnest(range($first, $year)) AS review_year) AS y
+                WHERE EXISTS (SELECT 1 FROM dim_project AS p
+                              WHERE p.start_date <= make_date(y.review_year, 12, 31)
+                                AND p.end_date >= make_date(y.review_year, 1, 1))
+                  AND y.review_year NOT IN (SELECT review_year FROM {schema}.review_year_state)
+                  AND y.review_year NOT IN (SELECT DISTINCT review_year FROM {schema}.project_review)
+                ORDER BY 1""",
+            params={"first": programme.first_review_year, "year": int(year)},
+        ).fetchall()
+    ]
+
+
+def stale_years(con: duckdb.DuckDBPyConnection, schema: str = "mart") -> list[int]:
+    """Scored years whose year before was scored again after them (their history changed), ascending."""
+    schema = identifier(schema)
+    return [
+        y
+        for (y,) in con.sql(
+            f"""SELECT s.review_year
+                FROM {schema}.review_year_state AS s
+                JOIN {schema}.review_year_state AS prev ON prev.review_year = s.review_year - 1
+                WHERE s.basis_scoring_no IS DISTINCT FROM prev.scoring_no
+                ORDER BY 1"""
+        ).fetchall()
+    ]
+
+
+def _score_one(con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema: str, programme: Programme) -> dict[str, Any]:
+    params = review_params(year, rubric, programme)
     # The SQL reads earlier years through this view, whatever the target schema.
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW prior_review AS "
@@ -86,6 +183,7 @@ def score_year(con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema
         for table, source in (("project_review", "review_result"), ("review_reason", "review_reasons")):
             con.execute(f"DELETE FROM {schema}.{table} WHERE review_year = ?", [int(year)])
             con.execute(f"INSERT INTO {schema}.{table} BY NAME SELECT * FROM {source}")
+        _record_state(con, year, rubric, schema)
 
     rows = con.sql("SELECT count(*) FROM review_result").fetchall()[0][0]
     earlier = con.sql("SELECT count(DISTINCT review_year) FROM review_history").fetchall()[0][0]
@@ -104,13 +202,36 @@ def score_year(con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema
     }
 
 
-def summarize_year(con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema: str = "mart") -> dict[str, Any]:
+def _record_state(con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema: str) -> None:
+    """One row per scored year: a scoring number that only grows, the number of the year before's
+    scoring it was built on, when, and with which rubric."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE review_state_row AS
+            SELECT CAST($year AS INTEGER) AS review_year,
+                   (SELECT count(*) FROM review_result) AS rows,
+                   (SELECT coalesce(max(scoring_no), 0) + 1 FROM {schema}.review_year_state) AS scoring_no,
+                   (SELECT scoring_no FROM {schema}.review_year_state WHERE review_year = $year - 1) AS basis_scoring_no,
+                   CAST(now() AS TIMESTAMP) AS scored_at,
+                   CAST($version AS VARCHAR) AS rubric_version,
+                   CAST($sha AS VARCHAR) AS rubric_sha256""",
+        {"year": int(year), "version": rubric.version, "sha": rubric.sha256},
+    )
+    con.execute(f"DELETE FROM {schema}.review_year_state WHERE review_year = ?", [int(year)])
+    con.execute(f"INSERT INTO {schema}.review_year_state BY NAME SELECT * FROM review_state_row")
+
+
+def summarize_year(
+    con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema: str = "mart", programme: Programme | None = None
+) -> dict[str, Any]:
     """Write ``program_summary``, ``program_target`` and ``disbursement_by_year`` for review year
-    ``year`` from ``{schema}.project_review`` (scored first) and the facts; one transaction."""
+    ``year`` from ``{schema}.project_review`` (scored first), the facts and the programme file; one
+    transaction."""
     schema = identifier(schema)
+    programme = programme or load_programme()
     ensure_mart(con, schema)
-    params = review_params(year, rubric)
+    params = review_params(year, rubric, programme)
     con.execute(f"CREATE OR REPLACE TEMP VIEW scored_review AS SELECT * FROM {schema}.project_review")
+    _load_programme_targets(con, programme)
     for path in sql_files("summary"):
         run_sql(con, f"summary/{path.name}", params)
 

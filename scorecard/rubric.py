@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scorecard import codes
+from scorecard import codes, texts
 from scorecard.settings import DEFAULT_RUBRIC
 
 # leaf code -> the first-level indicator it belongs to (the SQL groups points this way, §3).
@@ -83,6 +85,12 @@ class Thresholds(_Model):
     self_gap_rate: float = Field(ge=0)
     overspend_tolerance: float = Field(ge=0)
     problem_min_flags: int = Field(ge=1)
+    report_cutoff: str = Field(default="09-30", pattern=r"^\d{2}-\d{2}$")  # missing_report: started by MM-DD of Y
+
+    @property
+    def cutoff_month_day(self) -> tuple[int, int]:
+        month, day = (int(part) for part in self.report_cutoff.split("-"))
+        return month, day
 
 
 class GradeBand(_Model):
@@ -137,16 +145,72 @@ class Rubric:
         return {band.grade: band.min for band in self.model.grade_bands}
 
     def params(self) -> dict[str, Any]:
-        """The SQL parameters of sql/review/ (``$w_<leaf>``, thresholds, ``$band_a/b/c``, version)."""
-        out: dict[str, Any] = {f"w_{leaf.code}": float(leaf.points) for leaf in self.leaves}
-        out.update(self.model.thresholds.model_dump())
-        out.update({f"band_{grade.lower()}": float(minimum) for grade, minimum in self.grade_bands.items()})
+        """The SQL parameters of sql/review/ (``$w_<leaf>``, thresholds, ``$band_a/b/c``, version).
+
+        Every non-integer number is bound as a ``Decimal`` of the digits written in the file, so the SQL
+        compares it exactly (0.3 is 0.3, not 0.299999…; docs/scoring.md §10).
+        """
+        out: dict[str, Any] = {f"w_{leaf.code}": exact(leaf.points) for leaf in self.leaves}
+        thresholds = self.model.thresholds.model_dump()
+        thresholds.pop("report_cutoff")
+        out.update({k: exact(v) for k, v in thresholds.items()})
+        out["report_cutoff_month"], out["report_cutoff_day"] = self.thresholds.cutoff_month_day
+        out.update({f"band_{grade.lower()}": exact(minimum) for grade, minimum in self.grade_bands.items()})
         out["rubric_version"] = self.version
         out["rubric_sha256"] = self.sha256
         return out
 
+    def text_values(self) -> dict[str, str]:
+        """The numbers a rubric text may name, formatted as a reader writes them (``{exec_target}`` → 0.8)."""
+        values = {k: f"{v:g}" for k, v in self.model.thresholds.model_dump().items() if k != "report_cutoff"}
+        values.update({f"w_{leaf.code}": f"{leaf.points:g}" for leaf in self.leaves})
+        values.update({f"band_{g.lower()}": f"{m:g}" for g, m in self.grade_bands.items()})
+        month, day = self.thresholds.cutoff_month_day
+        values["report_cutoff_zh"] = f"{month} 月 {day} 日"
+        values["report_cutoff_en"] = date(2000, month, day).strftime("%-d %B")
+        return values
+
     def __repr__(self) -> str:
         return f"Rubric(version={self.version!r}, path={str(self.path)!r}, sha256={self.sha256[:12]}…)"
+
+
+def exact(value: Any) -> Any:
+    """A float as the Decimal of its shortest decimal spelling (``0.3`` → ``Decimal('0.3')``); ints as is."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def render_texts(model: RubricFile, values: dict[str, str], path: Path) -> RubricFile:
+    """Fill the formula, flag and recommendation texts from the rubric's numbers (scorecard/texts.py)."""
+
+    def fill(template: str, where: str, extra: dict[str, str]) -> str:
+        return texts.fill(template, {**values, **extra}, f"{path}: {where}", RubricError)
+
+    indicators = [
+        ind.model_copy(
+            update={
+                "leaves": [
+                    leaf.model_copy(
+                        update={
+                            lang: fill(getattr(leaf, lang), f"indicators[{i}].leaves[{j}].{lang}", {"points": f"{leaf.points:g}"})
+                            for lang in ("formula_zh", "formula_en")
+                        }
+                    )
+                    for j, leaf in enumerate(ind.leaves)
+                ]
+            }
+        )
+        for i, ind in enumerate(model.indicators)
+    ]
+    documented = {
+        section: [
+            doc.model_copy(update={lang: fill(getattr(doc, lang), f"{section}[{k}].{lang}", {}) for lang in ("zh", "en")})
+            for k, doc in enumerate(getattr(model, section))
+        ]
+        for section in ("flags", "recommendations")
+    }
+    return model.model_copy(update={"indicators": indicators, **documented})
 
 
 def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
@@ -172,7 +236,9 @@ def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
         )
         raise RubricError(f"{path}: {problems}") from exc
     _check(model, path)
-    return Rubric(model, path.resolve(), hashlib.sha256(data).hexdigest())
+    rubric = Rubric(model, path.resolve(), hashlib.sha256(data).hexdigest())
+    rubric.model = render_texts(model, rubric.text_values(), path)
+    return rubric
 
 
 def _check(model: RubricFile, path: Path) -> None:

@@ -34,10 +34,28 @@ def raw_table_ddl(dataset: Dataset) -> str:
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``raw`` schema, an empty table per dataset, and the quarantine and load log."""
+    """Create the ``raw`` schema, an empty table per dataset, and the quarantine and load log.
+
+    A raw table whose column types differ from its contract (a warehouse written before money became
+    DECIMAL) is dropped with its load state, so the next ingest reloads it with the contract's types.
+    """
     run_sql(con, "raw/schema.sql")
     for dataset in DATASETS.values():
+        if _stale_types(con, dataset):
+            con.execute(f"DROP TABLE raw.{dataset.name}")
+            con.execute("DELETE FROM raw.load_state WHERE dataset = ?", [dataset.name])
         con.execute(raw_table_ddl(dataset))
+
+
+def _stale_types(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> bool:
+    found = dict(
+        con.sql(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = $t",
+            params={"t": dataset.name},
+        ).fetchall()
+    )
+    want = {c.name: DUCKDB_TYPES[c.type].replace(" ", "") for c in dataset.columns}
+    return bool(found) and any(found.get(name, "").replace(" ", "") != typ for name, typ in want.items())
 
 
 def code_dimension(name: str) -> pl.DataFrame:

@@ -177,9 +177,20 @@ def reasons(con: duckdb.DuckDBPyConnection, project_id: str, year: int, schema: 
     return {r["rule_code"]: r for r in rows}
 
 
-def scored(tmp_path: Path, years: tuple[int, ...] = (2018,), rubric: Any = None, **datasets: list[dict[str, Any]]):
+def scored(
+    tmp_path: Path,
+    years: tuple[int, ...] = (2018,),
+    rubric: Any = None,
+    first_review_year: int | None = None,
+    **datasets: list[dict[str, Any]],
+):
     """Build a warehouse from ``datasets`` (projects=[...], milestones=[...], ...), score ``years`` in
-    order with ``rubric`` (default rubric-v1) into mart, and return the open connection."""
+    order with ``rubric`` (default rubric-v1) into mart, and return the open connection.
+
+    The programme's first review year is ``first_review_year`` (default: the first of ``years``), so a
+    test of one year is not given a history it did not ask for; pass 2017 to get complete history.
+    """
+    from scorecard.programme import load_programme
     from scorecard.review import score_year
     from scorecard.rubric import load_rubric
 
@@ -188,6 +199,7 @@ def scored(tmp_path: Path, years: tuple[int, ...] = (2018,), rubric: Any = None,
         add(con, name, rows)
     build(con)
     rubric = rubric or load_rubric()
+    programme = load_programme().starting_reviews_in(first_review_year or min(years))
     for year in years:
-        score_year(con, year, rubric)
+        score_year(con, year, rubric, programme=programme)
     return con

@@ -493,7 +493,7 @@ def test_textbook_earned_value(tmp_path):
     assert r["cpi"] == pytest.approx(0.893, abs=5e-4)
     assert r["spi"] == pytest.approx(0.833, abs=5e-4)
     assert r["eac"] == pytest.approx(4480.0)
-    assert r["bac"] - r["eac"] == pytest.approx(-480.0)  # VAC
+    assert float(r["bac"]) - r["eac"] == pytest.approx(-480.0)  # VAC (bac is exact money: a Decimal)
     assert r["tcpi"] == pytest.approx(1.25)
 
 
@@ -643,7 +643,7 @@ def test_changed_rubric_changes_scores_in_a_separate_schema(tmp_path):
     text = DEFAULT_RUBRIC.read_text(encoding="utf-8")
     text = text.replace('version: "v1"', 'version: "v1-expert25"')
     text = text.replace("        points: 40\n", "        points: 30\n")  # output 40 → 30
-    text = text.replace("        points: 15\n        formula_zh: 15 × 专家评分", "        points: 25\n        formula_zh: 15 × 专家评分")
+    text = text.replace('        points: 15\n        formula_zh: "{points} × 专家评分', '        points: 25\n        formula_zh: "{points} × 专家评分')
     alt_path.write_text(text, encoding="utf-8")
     alt = load_rubric(alt_path)
     assert alt.params()["w_expert"] == 25 and alt.params()["w_output"] == 30

@@ -30,6 +30,7 @@ from scorecard import __version__, codes
 from scorecard.report import charts, data
 from scorecard.report.context import Ctx, build_context
 from scorecard.report.i18n import I18n, check_lang
+from scorecard.jsonable import plain
 from scorecard.report.method import method_context, rubric_table_rows
 from scorecard.report.pdf import chart_images, img_tag, write_pdf
 from scorecard.report.xlsx import write_workbook
@@ -86,15 +87,16 @@ def latest_inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
             for r in data.load_summary(con).to_dicts()]
 
 
-def make_charts(ctx: dict, i18n: I18n) -> dict:
+def make_charts(ctx: dict, i18n: I18n, method: dict) -> dict:
     cur, prev, fr = ctx["cur"], ctx["prev"], ctx["frames"]
+    budget_wan = method["programme"].text_values()["budget_wan"]
     figs = {
         "grades": charts.grades(i18n, cur, prev),
         "recommendations": charts.recommendations(i18n, cur),
         "grades_field": charts.grades_by(i18n, fr["by_field"], "field", "各领域等级分布与平均分", "Grades and mean score by field"),
         "grades_plan": charts.grades_by(i18n, fr["by_plan"], "plan", "各扶持计划等级分布与平均分", "Grades and mean score by plan"),
         "transitions": charts.grade_transitions(i18n, fr["transitions"]),
-        "funds_year": charts.funds_by_year(i18n, fr["funds_by_year"]),
+        "funds_year": charts.funds_by_year(i18n, fr["funds_by_year"], budget_wan),
         "execution_field": charts.execution_by(i18n, fr["by_field"], "field", "各领域资金执行率与杠杆率", "Execution rate and leverage by field"),
         "spi": charts.spi_distribution(i18n, fr["spi"]),
         "kpi": charts.kpi_by_indicator(i18n, fr["kpi_by_indicator"]),
@@ -115,7 +117,7 @@ def render(con, year: int, i18n: I18n, mode: str, method: dict, inputs: list[dic
     ``on_figures(figs)`` is called as soon as the figures exist (to start drawing their images)."""
     n = names(year)
     ctx = build_context(Ctx(con, year, i18n, mode, n["xlsx"]), method, inputs, version, generated_at)
-    figs = make_charts(ctx, i18n)
+    figs = make_charts(ctx, i18n, method)
     if on_figures is not None:
         on_figures(figs)
     if mode == "html":
@@ -237,7 +239,7 @@ def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, l
         timings["pdf"] = time.perf_counter() - t
 
         manifest, summary = _manifest(con, year, ctx, stage, n, method, inputs, version, generated_at, i18n, n_rows)
-        (stage / n["manifest"]).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        (stage / n["manifest"]).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=plain), encoding="utf-8")
         crash_point(f"report:{year}:staged")
         publish(stage, year_dir)
     finally:
@@ -322,6 +324,11 @@ def _manifest(con, year, ctx, folder: Path, n, method, inputs, version, generate
         "code_version": version,
         "language": i18n.lang,
         "rubric": {"version": method["version"], "sha256": method["sha256"], "file": method["file"]},
+        "programme": {
+            "code": method["programme"].model.code,
+            "sha256": method["programme"].sha256,
+            "file": method["programme"].path.name,
+        },
         "inputs": inputs,
         "row_counts": data.row_counts(con, year),
         "summary": summary,

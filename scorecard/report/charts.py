@@ -51,7 +51,7 @@ def recommendations(i18n: I18n, cur: dict) -> go.Figure:
     return _layout(fig, i18n.t("考核建议分布", "Recommendations"))
 
 
-def funds_by_year(i18n: I18n, frame: pl.DataFrame) -> go.Figure:
+def funds_by_year(i18n: I18n, frame: pl.DataFrame, budget_wan: str) -> go.Figure:
     years = [str(y) for y in frame["payment_year"].to_list()]
     fig = go.Figure()
     fig.add_bar(x=years, y=frame["disbursed_wan"].to_list(), name=i18n.t("拨付", "Disbursed"), marker_color="#1f4e79")
@@ -60,7 +60,7 @@ def funds_by_year(i18n: I18n, frame: pl.DataFrame) -> go.Figure:
                     line={"color": "#222"})
     budget = frame["budget_wan"].to_list()
     if any(b is not None for b in budget):
-        fig.add_scatter(x=years, y=budget, name=i18n.t("年度预算 200,000 万元", "Budget 200,000 万元"), mode="lines",
+        fig.add_scatter(x=years, y=budget, name=i18n.t(f"年度预算 {budget_wan} 万元", f"Budget {budget_wan} 万元"), mode="lines",
                         line={"dash": "dash", "color": "#f79646"})
     fig.update_layout(barmode="relative")
     fig.update_yaxes(title="万元", tickformat=",.0f")

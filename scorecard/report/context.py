@@ -242,13 +242,13 @@ def build_context(ctx: Ctx, method: dict, inputs: list[dict], code_version: str,
           f"限期整改 {rec['rectify']} 个、滚动支持 {rec['rolling_support']} 个。"
           f"考核项目财政资助合计 {fmt_num(cur.get('approved_wan'))} 万元，累计净拨款 {fmt_num(cur.get('net_disbursed_wan'))} 万元，"
           f"财政资金累计支出 {fmt_num(cur.get('fiscal_spent_wan'))} 万元，资金执行率 {fmt_pct(cur.get('execution_rate'))}。"
-          f"潜在问题项目（两项及以上预警）{fmt_int(cur.get('problem_projects'))} 个，涉及财政资助 {fmt_num(cur.get('problem_funding_wan'))} 万元。")
+          f"潜在问题项目（{method['problem_min_flags']} 项及以上预警）{fmt_int(cur.get('problem_projects'))} 个，涉及财政资助 {fmt_num(cur.get('problem_funding_wan'))} 万元。")
     en = (f"In {y}, {n} projects were reviewed (as of {as_of}): {g['A']} A, {g['B']} B, {g['C']} C, {g['D']} D and "
           f"{g['insufficient']} with insufficient data; {fmt_pct(share(good, n))} were A or B, mean score {fmt_num(cur.get('mean_score'))}. "
           f"Recommended: terminate {rec['terminate']}, acceptance review {rec['acceptance_review']}, suspend funding {rec['suspend_funding']}, "
           f"rectify {rec['rectify']}, rolling support {rec['rolling_support']}. Approved funding {fmt_num(cur.get('approved_wan'))} 万元, "
           f"net disbursed {fmt_num(cur.get('net_disbursed_wan'))} 万元, fiscal funds spent {fmt_num(cur.get('fiscal_spent_wan'))} 万元 "
-          f"(execution {fmt_pct(cur.get('execution_rate'))}). Potential problem projects (two or more flags): {fmt_int(cur.get('problem_projects'))}, "
+          f"(execution {fmt_pct(cur.get('execution_rate'))}). Potential problem projects ({method['problem_min_flags']} or more flags): {fmt_int(cur.get('problem_projects'))}, "
           f"with {fmt_num(cur.get('problem_funding_wan'))} 万元 of funding.")
     if prev:
         pn = int(prev.get("projects") or 0)
@@ -395,9 +395,9 @@ def build_context(ctx: Ctx, method: dict, inputs: list[dict], code_version: str,
     yrs_zh = "；".join(f"{r['payment_year']}年净拨款 {fmt_num(r['net_disbursed_wan'])} 万元，为预算的 {fmt_pct(r['budget_rate'])}" for r in budget_years.to_dicts())
     yrs_en = "; ".join(f"{r['payment_year']}: {fmt_num(r['net_disbursed_wan'])} 万元, {fmt_pct(r['budget_rate'])} of the budget" for r in budget_years.to_dicts())
     text["funds"] = P(
-        f"实施方案每年安排 200,000 万元（20亿元）。{yrs_zh or '无预算年度的拨款记录'}。考核项目资金执行率 {fmt_pct(cur.get('execution_rate'))}，"
+        f"实施方案{method['programme'].budget_text('zh')}。{yrs_zh or '无预算年度的拨款记录'}。考核项目资金执行率 {fmt_pct(cur.get('execution_rate'))}，"
         f"每万元财政资金带动自筹资金到位 {fmt_num(cur.get('leverage'))} 万元。",
-        f"The plan provides 200,000 万元 (2 billion CNY) a year. {yrs_en or 'No disbursement in a budget year'}. Reviewed projects spent "
+        f"The plan provides {method['programme'].budget_text('en')}. {yrs_en or 'No disbursement in a budget year'}. Reviewed projects spent "
         f"{fmt_pct(cur.get('execution_rate'))} of the fiscal funds paid, and brought {fmt_num(cur.get('leverage'))} 万元 of own funds per 万元 disbursed.")
     ms = data.milestones_by_field(con, y)
     frames["milestones"] = ms
@@ -462,9 +462,9 @@ def build_context(ctx: Ctx, method: dict, inputs: list[dict], code_version: str,
                  "Milestone contracts, staged payments and the yearly review form a closed loop of control and adjustment; "
                  f"{rec['rolling_support']} projects qualify for rolling support this year."))
     text["experience"] = exp
-    probs = [P(f"本年度共有 {fmt_int(cur.get('problem_projects'))} 个潜在问题项目（两项及以上预警），涉及财政资助 "
+    probs = [P(f"本年度共有 {fmt_int(cur.get('problem_projects'))} 个潜在问题项目（{method['problem_min_flags']} 项及以上预警），涉及财政资助 "
                f"{fmt_num(cur.get('problem_funding_wan'))} 万元。主要问题如下：",
-               f"{fmt_int(cur.get('problem_projects'))} projects carry two or more flags (potential problem projects), with "
+               f"{fmt_int(cur.get('problem_projects'))} projects carry {method['problem_min_flags']} or more flags (potential problem projects), with "
                f"{fmt_num(cur.get('problem_funding_wan'))} 万元 of funding. The main problems:")]
     for i, r in enumerate(ft.head(6).to_dicts(), start=1):
         f = r["flag"]

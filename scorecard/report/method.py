@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scorecard.report.i18n import I18n
+from scorecard.programme import load_programme
 from scorecard.rubric import Rubric, load_rubric
 
 THRESHOLDS: dict[str, tuple[str, str]] = {
@@ -21,6 +22,7 @@ THRESHOLDS: dict[str, tuple[str, str]] = {
     "self_gap_rate": ("自筹资金不到位：R <", "Self-funding gap: R below"),
     "overspend_tolerance": ("超支容差（万元）", "Overspend tolerance (万元)"),
     "problem_min_flags": ("潜在问题项目：预警数 ≥（不含一票否决）", "Potential problem project: flags at least (veto aside)"),
+    "report_cutoff": ("缺少进度报告：项目开始不晚于（月-日）", "Missing report: project started by (month-day)"),
 }
 
 
@@ -74,6 +76,8 @@ def method_context(rubric_path: Path, i18n: I18n) -> dict:
         "flags": documented(model.flags),
         "recommendations": documented(model.recommendations),
         "rubric": rubric,
+        "programme": load_programme(),
+        "problem_min_flags": rubric.thresholds.problem_min_flags,
     }
 
 

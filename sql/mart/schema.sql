@@ -1,4 +1,6 @@
--- The output contract (DATA.md "Output contract"): what reports, dashboards and outside checks read.
+-- The output contract (docs/datasets.md "Output contract"): what reports, dashboards and outside checks read.
+-- Money is DECIMAL(18,4) 万元 and total_score DECIMAL(5,2): exact where they decide (docs/scoring.md §10);
+-- ratios are DOUBLE, for display.
 -- Review-year tables are written delete-then-insert per review year, in one transaction.
 CREATE SCHEMA IF NOT EXISTS mart;
 
@@ -21,15 +23,15 @@ CREATE TABLE IF NOT EXISTS mart.project_review (
     score_outcome DOUBLE,
     score_expert DOUBLE,
     coverage DOUBLE NOT NULL,                -- applicable points / 100
-    total_score DOUBLE,                      -- 0-100, two decimals, half away from zero
+    total_score DOUBLE,                      -- 0-100, two decimals, half away from zero (decided as DECIMAL(5,2))
     grade VARCHAR NOT NULL,                  -- A B C D insufficient (§4)
     flags VARCHAR NOT NULL,                  -- alphabetical, comma-separated, '' if none (§5)
     recommendation VARCHAR NOT NULL,         -- §6
-    clawback_wan DOUBLE NOT NULL,            -- §6
-    bac DOUBLE,                              -- §7 earned value
+    clawback_wan DECIMAL(18,4) NOT NULL,            -- §6
+    bac DECIMAL(18,4),                              -- §7 earned value
     pv DOUBLE,
     ev DOUBLE,
-    ac DOUBLE,
+    ac DECIMAL(18,4),
     cpi DOUBLE,
     eac DOUBLE,
     tcpi DOUBLE,
@@ -64,20 +66,20 @@ CREATE TABLE IF NOT EXISTS mart.program_summary (
     grade_d INTEGER NOT NULL,
     grade_insufficient INTEGER NOT NULL,
     mean_score DOUBLE,
-    approved_wan DOUBLE NOT NULL,
-    net_disbursed_wan DOUBLE NOT NULL,       -- cumulative to the as-of date
-    fiscal_spent_wan DOUBLE NOT NULL,
+    approved_wan DECIMAL(18,4) NOT NULL,
+    net_disbursed_wan DECIMAL(18,4) NOT NULL,       -- cumulative to the as-of date
+    fiscal_spent_wan DECIMAL(18,4) NOT NULL,
     execution_rate DOUBLE,                   -- fiscal spent / net disbursed
-    self_arrived_wan DOUBLE NOT NULL,
+    self_arrived_wan DECIMAL(18,4) NOT NULL,
     leverage DOUBLE,                         -- self funds arrived per fiscal 万元 disbursed
     problem_projects INTEGER NOT NULL,       -- two or more flags other than veto (§5)
-    problem_funding_wan DOUBLE NOT NULL,     -- their approved funding
+    problem_funding_wan DECIMAL(18,4) NOT NULL,     -- their approved funding
     rec_terminate INTEGER NOT NULL,
     rec_acceptance_review INTEGER NOT NULL,
     rec_suspend_funding INTEGER NOT NULL,
     rec_rectify INTEGER NOT NULL,
     rec_rolling_support INTEGER NOT NULL,
-    clawback_wan DOUBLE NOT NULL,
+    clawback_wan DECIMAL(18,4) NOT NULL,
     rubric_version VARCHAR NOT NULL,
     PRIMARY KEY (review_year, dimension, dimension_value)
 );
@@ -88,8 +90,8 @@ CREATE TABLE IF NOT EXISTS mart.program_target (
     target VARCHAR NOT NULL,                 -- core_tech_projects, annual_budget_2018, ...
     name_zh VARCHAR NOT NULL,
     name_en VARCHAR NOT NULL,
-    measured DOUBLE,                         -- NULL when the input is not available (macro targets)
-    threshold DOUBLE NOT NULL,
+    measured DECIMAL(18,4),                         -- NULL when the input is not available (macro targets)
+    threshold DECIMAL(18,4) NOT NULL,
     comparator VARCHAR NOT NULL,             -- '>' or '>='
     unit VARCHAR NOT NULL,
     met BOOLEAN,                             -- NULL when not measured
@@ -100,10 +102,10 @@ CREATE TABLE IF NOT EXISTS mart.program_target (
 CREATE TABLE IF NOT EXISTS mart.disbursement_by_year (
     review_year INTEGER NOT NULL,
     payment_year INTEGER NOT NULL,
-    disbursed_wan DOUBLE NOT NULL,
-    recovered_wan DOUBLE NOT NULL,
-    net_disbursed_wan DOUBLE NOT NULL,
-    budget_wan DOUBLE,
+    disbursed_wan DECIMAL(18,4) NOT NULL,
+    recovered_wan DECIMAL(18,4) NOT NULL,
+    net_disbursed_wan DECIMAL(18,4) NOT NULL,
+    budget_wan DECIMAL(18,4),
     PRIMARY KEY (review_year, payment_year)
 );
 
@@ -119,4 +121,16 @@ CREATE TABLE IF NOT EXISTS mart.data_quality (
     element_count BIGINT,
     unexpected_count BIGINT,
     examples VARCHAR                         -- JSON list, at most 10 values
+);
+
+-- When each review year was scored, and on which scoring of the year before (docs/scoring.md §10):
+-- a year whose basis_scoring_no is not the current scoring_no of the year before is stale.
+CREATE TABLE IF NOT EXISTS mart.review_year_state (
+    review_year INTEGER PRIMARY KEY,
+    rows BIGINT NOT NULL,                    -- project_review rows written
+    scoring_no BIGINT NOT NULL,              -- grows with every scoring into this schema
+    basis_scoring_no BIGINT,                 -- scoring_no of review_year − 1 when this year was scored
+    scored_at TIMESTAMP NOT NULL,
+    rubric_version VARCHAR NOT NULL,
+    rubric_sha256 VARCHAR NOT NULL
 );

@@ -32,10 +32,13 @@ SELECT
     p.approved_funding_wan,
     p.self_funding_wan,
     CASE WHEN p.end_date <= CAST($as_of AS DATE) THEN 'ended' ELSE 'active' END AS status,
-    -- f = clamp(days(A − start) / days(end − start), 0, 1); end > start by the projects contract
-    greatest(0.0, least(1.0,
-        datediff('day', p.start_date, CAST($as_of AS DATE)) / datediff('day', p.start_date, p.end_date)
-    )) AS elapsed_fraction,
+    -- f = clamp(days(A − start) / days(end − start), 0, 1); end > start by the projects contract.
+    -- f is kept as the exact pair elapsed_days / total_days for the threshold comparisons (§10).
+    least(greatest(datediff('day', p.start_date, CAST($as_of AS DATE)), 0), datediff('day', p.start_date, p.end_date))
+        / datediff('day', p.start_date, p.end_date) AS elapsed_fraction,
+    least(greatest(datediff('day', p.start_date, CAST($as_of AS DATE)), 0), datediff('day', p.start_date, p.end_date))
+        AS elapsed_days,
+    datediff('day', p.start_date, p.end_date) AS total_days,
     prev.grade AS prev_grade,
     prev.recommendation AS prev_recommendation,
     prev.recorded_decision AS prev_recorded_decision,

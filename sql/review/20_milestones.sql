@@ -11,6 +11,7 @@ WITH m AS (
         f.milestone_no,
         f.planned_date,
         f.completed_date,
+        f.weight,
         f.weight_share,
         f.planned_date <= s.as_of_date AS is_due,
         coalesce(f.completed_date <= s.as_of_date, false) AS is_done
@@ -30,6 +31,10 @@ SELECT
     ) AS n_on_time,
     coalesce(sum(m.weight_share) FILTER (WHERE m.is_due), 0.0) AS pv_w,   -- PVw = Σ w over due
     coalesce(sum(m.weight_share) FILTER (WHERE m.is_done), 0.0) AS ev_w,  -- EVw = Σ w over done
+    -- the same as exact decimal sums of the raw weights (the shares' common divisor cancels):
+    -- spi = done_weight / due_weight, and spi ≥ 1 is decided on these (§10)
+    coalesce(sum(m.weight) FILTER (WHERE m.is_due), 0) AS due_weight,
+    coalesce(sum(m.weight) FILTER (WHERE m.is_done), 0) AS done_weight,
     max(m.completed_date) FILTER (WHERE m.is_done) AS last_completed_date,
     -- stalled inputs (§5, §9): not done and days(A − planned) > 180 ...
     count(m.milestone_no) FILTER (
@@ -50,6 +55,6 @@ GROUP BY s.project_id
 -- Not capped: spi can exceed 1 when a milestone is done before it is due (§9).
 SELECT
     *,
-    CASE WHEN n_due > 0 THEN ev_w / pv_w END AS spi,
+    CASE WHEN n_due > 0 THEN done_weight / due_weight END AS spi,
     CASE WHEN n_due > 0 THEN n_on_time / n_due END AS on_time_rate
 FROM agg;

@@ -7,9 +7,12 @@ WITH measured AS (
     SELECT
         s.*,
         m.spi,
+        m.done_weight >= m.due_weight AS spi_full,
         m.on_time_rate,
         f.fund_execution_rate,
+        f.e_full,
         f.self_funding_arrival_rate,
+        f.r_full,
         k.output_achievement,
         k.outcome_achievement,
         e.expert_score,
@@ -21,17 +24,20 @@ WITH measured AS (
     LEFT JOIN review_experts AS e USING (project_id)
 ),
 earned AS (
-    -- points earned per leaf; NULL = not applicable (caps apply only here, §9).
-    -- DuckDB's least() ignores NULLs (least(NULL, 1) = 1), so the caps are written as CASE.
+    -- points earned per leaf; NULL = not applicable (caps apply only here, §9). Whether a cap is
+    -- reached is decided on exact decimals (spi_full, e_full, r_full: §10), so a rate that is exactly
+    -- at its cap earns exactly the leaf's points.
     SELECT
         *,
-        $w_spi * CASE WHEN spi > 1 THEN 1.0 ELSE spi END AS pts_spi,
+        $w_spi * CASE WHEN spi IS NULL THEN NULL WHEN spi_full THEN 1.0 ELSE spi END AS pts_spi,
         $w_on_time * on_time_rate AS pts_on_time,
         $w_fund_execution * CASE
-            WHEN fund_execution_rate / $exec_target > 1 THEN 1.0 ELSE fund_execution_rate / $exec_target
+            WHEN fund_execution_rate IS NULL THEN NULL
+            WHEN e_full THEN 1.0
+            ELSE fund_execution_rate / $exec_target
         END AS pts_fund_execution,
         $w_self_funding * CASE
-            WHEN self_funding_arrival_rate > 1 THEN 1.0 ELSE self_funding_arrival_rate
+            WHEN self_funding_arrival_rate IS NULL THEN NULL WHEN r_full THEN 1.0 ELSE self_funding_arrival_rate
         END AS pts_self_funding,
         $w_output * output_achievement AS pts_output,
         $w_outcome * outcome_achievement AS pts_outcome,
@@ -64,14 +70,16 @@ SELECT
     *,
     coalesce(score_process, 0) + coalesce(score_output, 0) + coalesce(score_outcome, 0)
         + coalesce(score_expert, 0) AS earned_points,
-    applicable_points / 100.0 AS coverage,
-    -- Rounding half away from zero (§9: 89.995 → 90.00). A DOUBLE cannot hold 89.995 exactly
-    -- (it is 89.99499999…), so the raw score goes through DECIMAL(18,9) first, which absorbs
-    -- floating noise below 1e-9, and DECIMAL rounding is half away from zero.
+    CAST(applicable_points / 100.0 AS DOUBLE) AS coverage,
+    -- Rounding half away from zero to 2 decimals (§9: 89.995 → 90.00). The leaf points are ratios
+    -- carried as DOUBLE (about 16 significant digits); the raw total is snapped to 12 decimals
+    -- (DECIMAL(38,12)), which puts a total that decimal inputs make exactly 89.995 back on 89.995,
+    -- and DECIMAL rounding is half away from zero. The grade compares this DECIMAL(5,2) with the
+    -- bands exactly (70_grade_flags.sql).
     CASE
         WHEN applicable_points > 0
         THEN CAST(round(CAST(100.0 * (coalesce(score_process, 0) + coalesce(score_output, 0)
             + coalesce(score_outcome, 0) + coalesce(score_expert, 0)) / applicable_points
-            AS DECIMAL(18, 9)), 2) AS DOUBLE)
+            AS DECIMAL(38, 12)), 2) AS DECIMAL(5, 2))
     END AS total_score
 FROM summed;

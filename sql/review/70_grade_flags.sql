@@ -20,17 +20,20 @@ WITH flagged AS (
         -- 0 ≤ days(A − completed) ≤ 364
         (m.n_long_overdue > 0 AND m.n_done_in_window = 0) AS f_stalled,
         -- low_execution: E < 0.3 and days(A − first disbursement) ≥ 365
+        -- (E applies only when D > 0; e_low is fiscal < rate × D on exact decimals, §10)
         coalesce(
-            p.fund_execution_rate < $low_exec_rate
+            p.fund_execution_rate IS NOT NULL AND f.e_low
             AND datediff('day', f.first_disbursement_date, p.as_of_date) >= $low_exec_days,
             false
         ) AS f_low_execution,
-        -- self_funds_gap: R < 0.5
-        coalesce(p.self_funding_arrival_rate < $self_gap_rate, false) AS f_self_funds_gap,
-        -- missing_report: no report for any quarter of Y although start_date ≤ Y-09-30 (inclusive)
-        (f.n_reports_in_year = 0 AND p.start_date <= make_date(p.review_year, 9, 30)) AS f_missing_report,
-        -- overspend: fiscal_spent(A) > D + 0.01 (1e-9 absorbs floating noise in D + 0.01)
-        (f.fiscal_spent_wan > f.net_disbursed_wan + $overspend_tolerance + 1e-9) AS f_overspend,
+        -- self_funds_gap: R < 0.5 (r_low: arrived × total_days < rate × self × elapsed_days, exact)
+        coalesce(p.self_funding_arrival_rate IS NOT NULL AND f.r_low, false) AS f_self_funds_gap,
+        -- missing_report: no report for any quarter of Y although start_date ≤ the rubric's cut-off
+        -- day of Y (30 September), inclusive
+        (f.n_reports_in_year = 0
+            AND p.start_date <= make_date(p.review_year, $report_cutoff_month, $report_cutoff_day)) AS f_missing_report,
+        -- overspend: fiscal_spent(A) > D + tolerance, on exact decimals
+        (f.fiscal_spent_wan > f.net_disbursed_wan + $overspend_tolerance) AS f_overspend,
         -- veto: an expert review of year Y has veto = true (一票否决)
         p.veto AS f_veto
     FROM review_points AS p
@@ -43,7 +46,7 @@ SELECT
     -- rounded total_score
     CASE
         WHEN f_veto THEN 'D'
-        WHEN total_score IS NULL OR coverage < $min_coverage THEN 'insufficient'
+        WHEN total_score IS NULL OR applicable_points < $min_coverage * 100 THEN 'insufficient'
         WHEN total_score >= $band_a THEN 'A'
         WHEN total_score >= $band_b THEN 'B'
         WHEN total_score >= $band_c THEN 'C'

@@ -91,7 +91,7 @@ reasons AS (
         END,
         json_object('spi', b.spi, 'due', b.n_due, 'done', b.n_done, 'points', b.pts_spi, 'max_points', $w_spi)
     FROM review_reason_base AS b, leaf AS l
-    WHERE l.code = 'spi' AND (b.spi IS NULL OR b.spi < 1)
+    WHERE l.code = 'spi' AND (b.spi IS NULL OR NOT b.spi_full)
 
     UNION ALL
     SELECT
@@ -122,7 +122,7 @@ reasons AS (
         json_object('fund_execution_rate', b.fund_execution_rate, 'fiscal_spent_wan', b.fiscal_spent_wan,
             'net_disbursed_wan', b.net_disbursed_wan, 'points', b.pts_fund_execution, 'max_points', $w_fund_execution)
     FROM review_reason_base AS b, leaf AS l
-    WHERE l.code = 'fund_execution' AND (b.fund_execution_rate IS NULL OR b.fund_execution_rate < $exec_target)
+    WHERE l.code = 'fund_execution' AND (b.fund_execution_rate IS NULL OR NOT b.e_full)
 
     UNION ALL
     SELECT
@@ -138,7 +138,7 @@ reasons AS (
         json_object('self_funding_arrival_rate', b.self_funding_arrival_rate, 'self_arrived_wan', b.self_arrived_wan,
             'self_expected_wan', b.self_expected_wan, 'points', b.pts_self_funding, 'max_points', $w_self_funding)
     FROM review_reason_base AS b, leaf AS l
-    WHERE l.code = 'self_funding' AND (b.self_funding_arrival_rate IS NULL OR b.self_funding_arrival_rate < 1)
+    WHERE l.code = 'self_funding' AND (b.self_funding_arrival_rate IS NULL OR NOT b.r_full)
 
     UNION ALL
     SELECT
@@ -154,7 +154,7 @@ reasons AS (
         json_object('output_achievement', b.output_achievement, 'indicators', b.n_output,
             'behind', b.n_output_short, 'points', b.pts_output, 'max_points', $w_output)
     FROM review_reason_base AS b, leaf AS l
-    WHERE l.code = 'output' AND (b.output_achievement IS NULL OR b.output_achievement < 1)
+    WHERE l.code = 'output' AND (b.output_achievement IS NULL OR b.n_output_short > 0)
 
     UNION ALL
     SELECT
@@ -170,7 +170,7 @@ reasons AS (
         json_object('outcome_achievement', b.outcome_achievement, 'indicators', b.n_outcome,
             'behind', b.n_outcome_short, 'points', b.pts_outcome, 'max_points', $w_outcome)
     FROM review_reason_base AS b, leaf AS l
-    WHERE l.code = 'outcome' AND (b.outcome_achievement IS NULL OR b.outcome_achievement < 1)
+    WHERE l.code = 'outcome' AND (b.outcome_achievement IS NULL OR b.n_outcome_short > 0)
 
     UNION ALL
     SELECT
@@ -247,6 +247,17 @@ reasons AS (
         printf('Veto: %d expert(s) found falsified data or fraud', n_veto),
         json_object('vetoes', n_veto, 'experts', n_experts)
     FROM review_reason_base WHERE f_veto
+
+    -- §10 where earned value is meaningless: tcpi once the budget is spent (ac ≥ bac)
+    UNION ALL
+    SELECT
+        b.project_id, b.review_year, 'evm:tcpi_undefined',
+        printf('待完成绩效指数（TCPI）不适用：累计总支出 %.2f 万元已达到总预算 %.2f 万元', v.ac, v.bac),
+        printf('To-complete performance index (TCPI) not applicable: total spent %.2f 万元 has reached the budget at completion %.2f 万元', v.ac, v.bac),
+        json_object('ac', v.ac, 'bac', v.bac)
+    FROM review_reason_base AS b
+    JOIN review_ev AS v USING (project_id)
+    WHERE v.ac >= v.bac
 
     -- §6 the recommendation rule that fired
     UNION ALL

@@ -1,13 +1,14 @@
--- Net disbursement per calendar year up to the as-of date A of review year Y, against the annual
--- budget of 200,000 万元 for 2017–2019 (PROGRAM.md; REPORT.md chapter 3). Every project and source.
+-- Net disbursement per calendar year up to the as-of date A of review year Y, against the programme's
+-- annual budget ($annual_budget_wan) in the years of its period ($period_start .. $period_end;
+-- docs/programme.md). Every project and source.
 CREATE OR REPLACE TEMP TABLE summary_disbursement_by_year AS
 SELECT
     CAST($review_year AS INTEGER) AS review_year,
     d.payment_year,
-    coalesce(sum(d.amount_wan) FILTER (WHERE d.kind = 'disbursement'), 0.0) AS disbursed_wan,
-    coalesce(sum(d.amount_wan) FILTER (WHERE d.kind = 'recovery'), 0.0) AS recovered_wan,
+    coalesce(sum(d.amount_wan) FILTER (WHERE d.kind = 'disbursement'), 0) AS disbursed_wan,
+    coalesce(sum(d.amount_wan) FILTER (WHERE d.kind = 'recovery'), 0) AS recovered_wan,
     sum(d.signed_amount_wan) AS net_disbursed_wan,
-    CASE WHEN d.payment_year BETWEEN 2017 AND 2019 THEN 200000.0 END AS budget_wan
+    CASE WHEN d.payment_year BETWEEN $period_start AND $period_end THEN $annual_budget_wan END AS budget_wan
 FROM fact_disbursement AS d
 WHERE d.payment_date <= CAST($as_of AS DATE)
 GROUP BY d.payment_year;
