@@ -91,8 +91,11 @@ def load(con: duckdb.DuckDBPyConnection, p: dict, pid: str = "P1") -> None:
 def scored(con: duckdb.DuckDBPyConnection, rubric) -> dict:
     from scorecard.review import score_year
 
+    from scorecard.programme import load_programme
+
     build_warehouse(con)
-    score_year(con, YEAR, rubric)
+    # one year on its own: the programme's reviews start in YEAR (no history asked for)
+    score_year(con, YEAR, rubric, programme=load_programme().starting_reviews_in(YEAR))
     rel = con.sql("SELECT * FROM mart.project_review WHERE review_year = ? ORDER BY project_id", params=[YEAR])
     rows = [dict(zip(rel.columns, r)) for r in rel.fetchall()]
     return rows[0] if len(rows) == 1 else {"rows": rows}

@@ -377,6 +377,7 @@ def test_warn_failures_do_not_stop_the_run_and_reach_the_ledger(clean_run, tmp_p
         dg.AssetCheckKey(dg.AssetKey("fact_progress"), "soft_expectations"),
         dg.AssetCheckKey(dg.AssetKey("project_review"), "expectations"),
         dg.AssetCheckKey(dg.AssetKey("project_review"), "every_reviewed_project_scored"),  # same multi-asset
+        dg.AssetCheckKey(dg.AssetKey("project_review"), "later_years_current"),
     )
     result = _materialize(raw, db, tmp_path, selection=selection)
     assert result.success

@@ -4,6 +4,7 @@ when it cannot be used (SCORING.md; ARCHITECTURE.md principle 4)."""
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -33,10 +34,13 @@ def test_default_rubric_loads_with_version_hash_and_params():
         "self_gap_rate", "overspend_tolerance", "band_a", "band_b", "band_c", "min_coverage", "trim_min_experts",
         "problem_min_flags",
     )} == {
-        "exec_target": 0.8, "grace_days": 30, "stall_overdue_days": 180, "stall_window_days": 365,
-        "low_exec_rate": 0.3, "low_exec_days": 365, "self_gap_rate": 0.5, "overspend_tolerance": 0.01,
-        "band_a": 90, "band_b": 80, "band_c": 60, "min_coverage": 0.5, "trim_min_experts": 5, "problem_min_flags": 2,
+        "exec_target": Decimal("0.8"), "grace_days": 30, "stall_overdue_days": 180, "stall_window_days": 365,
+        "low_exec_rate": Decimal("0.3"), "low_exec_days": 365, "self_gap_rate": Decimal("0.5"),
+        "overspend_tolerance": Decimal("0.01"), "band_a": 90, "band_b": 80, "band_c": 60, "min_coverage": Decimal("0.5"),
+        "trim_min_experts": 5, "problem_min_flags": 2,
     }
+    # rates are bound as the exact decimals written in the file (docs/scoring.md §10)
+    assert all(isinstance(params[k], Decimal) for k in ("exec_target", "low_exec_rate", "self_gap_rate", "band_a"))
     assert (params["rubric_version"], params["rubric_sha256"]) == ("v1", rubric.sha256)
     # leaves carry names and formula text for the report's method chapter
     spi = rubric.leaves[0]
@@ -69,7 +73,7 @@ def test_bands_out_of_order(tmp_path):
 def test_missing_leaf_and_leaf_under_wrong_indicator(tmp_path):
     # move the expert leaf under outcome: wrong indicator
     moved = TEXT.replace(
-        "        formula_en: 15 × outcome achievement (the same, over outcome indicators)\n",
+        '        formula_en: "{points} × outcome achievement (the same, over outcome indicators)"\n',
         "        formula_en: x\n      - code: expert\n        zh: 专家\n        en: Expert\n        points: 0\n",
     )
     with pytest.raises(RubricError, match=r"leaf 'expert' belongs under indicator 'expert', not 'outcome'"):
@@ -101,5 +105,5 @@ def test_recommendation_order_is_fixed(tmp_path):
 def test_changed_file_changes_hash_and_params(tmp_path):
     path = write(tmp_path, TEXT.replace('version: "v1"', 'version: "v2"').replace("  exec_target: 0.8", "  exec_target: 0.9"))
     rubric = load_rubric(path)
-    assert rubric.version == "v2" and rubric.params()["exec_target"] == 0.9
+    assert rubric.version == "v2" and rubric.params()["exec_target"] == Decimal("0.9")
     assert rubric.sha256 != load_rubric().sha256
