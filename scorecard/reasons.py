@@ -109,7 +109,7 @@ def explain(dataset: Dataset, reason_code: str, column_name: str | None) -> tupl
     if reason_code == "unknown_code":
         return f"{zh}不是规定的选项", "请" + format_zh(column)
     if reason_code == "bad_number":
-        return f"{zh}不是有效数字", "请只填写数字（可带小数点，不写单位、逗号以外的符号或文字）"
+        return f"{zh}不是有效数字", "请只填写数字，如 1234.5（不写单位或文字）"
     if reason_code == "bad_date":
         return f"{zh}不是有效日期", f"请填写{format_zh(column)}"
     if reason_code == "date_out_of_range":
