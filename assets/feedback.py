@@ -47,14 +47,20 @@ def quarantine_preview(con: duckdb.DuckDBPyConnection, dataset: str) -> dg.Markd
         "workbook, written from raw.quarantine after every ingest (the folder replaces its previous workbooks)."
     ),
 )
-def feedback_workbooks(context: dg.AssetExecutionContext, warehouse: Warehouse, paths: ScorecardPaths) -> dg.MaterializeResult:
+def feedback_workbooks(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, paths: ScorecardPaths
+) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         ensure_schemas(con)
         ledger, projects = ledger_from_warehouse(con)
     result = write_feedback(ledger, projects, paths.feedback, by="undertaker")
     context.log.info(f"{len(result.units)} feedback workbooks, {result.rows} rows → {paths.feedback}")
     units = pl.DataFrame(
-        {"unit": [u.unit for u in result.units], "file": [u.path.name for u in result.units], "rows": [u.rows for u in result.units]},
+        {
+            "unit": [u.unit for u in result.units],
+            "file": [u.path.name for u in result.units],
+            "rows": [u.rows for u in result.units],
+        },
         schema={"unit": pl.String, "file": pl.String, "rows": pl.Int64},
     )
     return dg.MaterializeResult(

@@ -121,11 +121,16 @@ def assign_units(ledger: pl.DataFrame, projects: pl.DataFrame, by: str) -> list[
     """The unit of every ledger row, in ledger order."""
     if by not in BY_CHOICES:
         raise ValueError(f"--by must be one of {', '.join(BY_CHOICES)} (got {by!r})")
-    known = {_clean_text(p): unit_of(by, u, d) for p, u, d in projects.select("project_id", "undertaker", "department").rows()}
+    known = {
+        _clean_text(p): unit_of(by, u, d)
+        for p, u, d in projects.select("project_id", "undertaker", "department").rows()
+    }
     cells = [json.loads(c) if c else {} for c in ledger["cells"].to_list()]
     for dataset, sent in zip(ledger["dataset"].to_list(), cells):
         if dataset == "projects":  # a quarantined project still tells whose it is
-            known.setdefault(_clean_text(sent.get("project_id")), unit_of(by, sent.get("undertaker"), sent.get("department")))
+            known.setdefault(
+                _clean_text(sent.get("project_id")), unit_of(by, sent.get("undertaker"), sent.get("department"))
+            )
     units = []
     for dataset, sent in zip(ledger["dataset"].to_list(), cells):
         if dataset == "projects":
@@ -149,7 +154,9 @@ def safe_file_name(unit: str, taken: set[str]) -> str:
 # -------------------------------------------------------------------------------------- writing
 
 
-def write_feedback(ledger: pl.DataFrame, projects: pl.DataFrame, out_dir: Path, by: str = "undertaker") -> FeedbackResult:
+def write_feedback(
+    ledger: pl.DataFrame, projects: pl.DataFrame, out_dir: Path, by: str = "undertaker"
+) -> FeedbackResult:
     """One workbook per unit, the index workbook and feedback.json in ``out_dir``."""
     units = assign_units(ledger, projects, by)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -196,7 +203,9 @@ def _formats(book) -> dict:
 
 
 def _write_unit(path: Path, unit: str, rows: pl.DataFrame) -> UnitWorkbook:
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     styles = _formats(book)
     summary = book.add_worksheet("汇总")
     counts: dict[str, int] = {}
@@ -205,7 +214,12 @@ def _write_unit(path: Path, unit: str, rows: pl.DataFrame) -> UnitWorkbook:
         counts[name] = part.height
         _write_dataset_sheet(book.add_worksheet(DATASETS[name].zh), name, part, styles)
     summary.write_string(0, 0, f"{unit}：需修改的数据（共 {rows.height} 行）", styles["title"])
-    summary.write_string(1, 0, "请按各工作表中的“修改建议”更正原文件中对应行后重新报送；行号为原文件中的行号（表头为第1行）。", styles["text"])
+    summary.write_string(
+        1,
+        0,
+        "请按各工作表中的“修改建议”更正原文件中对应行后重新报送；行号为原文件中的行号（表头为第1行）。",
+        styles["text"],
+    )
     for col, text in enumerate(("数据集", "dataset", "需修改行数", "原文件")):
         summary.write_string(3, col, text, styles["head"])
     for i, (name, n) in enumerate(counts.items(), start=4):
@@ -262,7 +276,9 @@ def _write_index(out_dir: Path, result: FeedbackResult) -> Path:
     heads = [by_zh, "文件", "需修改行数", *(DATASETS[d].zh for d in DATASETS)]
     sheet.write_row(0, 0, heads, styles["head"])
     for r, unit in enumerate(result.units, start=1):
-        sheet.write_row(r, 0, [unit.unit, unit.path.name, unit.rows, *(unit.datasets.get(d, 0) for d in DATASETS)], styles["text"])
+        sheet.write_row(
+            r, 0, [unit.unit, unit.path.name, unit.rows, *(unit.datasets.get(d, 0) for d in DATASETS)], styles["text"]
+        )
     sheet.write_row(len(result.units) + 1, 0, ["合计", "", result.rows], styles["head"])
     sheet.set_column(0, 1, 36)
     sheet.set_column(2, len(heads) - 1, 12)

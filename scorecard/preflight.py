@@ -115,7 +115,10 @@ def check_paths(paths: list[Path], dataset: str | None = None, warehouse: Path |
         if not path.is_file():
             _unusable(report, "no such file")
         elif target is None:
-            _unusable(report, f"cannot tell the dataset from the file name; it must start with one of: {', '.join(DATASETS)} (or use --dataset)")
+            _unusable(
+                report,
+                f"cannot tell the dataset from the file name; it must start with one of: {', '.join(DATASETS)} (or use --dataset)",
+            )
         else:
             groups.setdefault(target.name, []).append((path, report))
     notes: list[str] = []
@@ -153,7 +156,11 @@ def _check_dataset(data: Dataset, members: list[tuple[Path, FileReport]], known:
         return None
     result = ingest_files(data, [f for f, _ in files], known)
     for (raw, report), stats in zip(files, result.files):
-        report.rows_read, report.rows_clean, report.rows_to_fix = stats.rows_read, stats.rows_clean, stats.rows_quarantined
+        report.rows_read, report.rows_clean, report.rows_to_fix = (
+            stats.rows_read,
+            stats.rows_clean,
+            stats.rows_quarantined,
+        )
         report.blank_rows, report.ignored_columns = stats.blank_rows, list(stats.ignored_columns)
         report.normalised_cells, report.skipped_template_rows = stats.normalised_cells, list(raw.template_rows)
         mine = result.quarantine.filter(pl.col("source_file") == raw.path.name).sort("source_row")
@@ -204,7 +211,9 @@ def _warehouse_projects(warehouse: Path | None, notes: list[str]) -> pl.Series |
             )
         return None
     if not any("project references" in n for n in notes):
-        notes.append(f"project references checked against the warehouse's projects ({warehouse}; 项目编号按数据仓库中的项目台账核对)")
+        notes.append(
+            f"project references checked against the warehouse's projects ({warehouse}; 项目编号按数据仓库中的项目台账核对)"
+        )
     return frame["project_id"]
 
 
@@ -243,6 +252,10 @@ def format_text(report: CheckReport) -> list[str]:
                 f"需修改 {f.rows_to_fix} to fix"
             )
     lines.extend(f"note: {n}" for n in report.notes)
-    verdict = {0: "全部合格 all rows clean", 1: "有需修改的行 rows need fixing", 2: "有无法使用的文件 a file cannot be used"}
+    verdict = {
+        0: "全部合格 all rows clean",
+        1: "有需修改的行 rows need fixing",
+        2: "有无法使用的文件 a file cannot be used",
+    }
     lines.append(f"结果 result: {verdict[report.exit_code]} (exit {report.exit_code})")
     return lines

@@ -16,7 +16,9 @@ OUT_DIR = click.Path(file_okay=False, path_type=Path)
 
 @click.command()
 @click.option("--out", "out_dir", type=OUT_DIR, required=True, help="Folder for the templates.")
-@click.option("--dataset", "names", multiple=True, type=click.Choice(list(DATASETS)), help="Only this dataset (repeatable).")
+@click.option(
+    "--dataset", "names", multiple=True, type=click.Choice(list(DATASETS)), help="Only this dataset (repeatable)."
+)
 def template(out_dir: Path, names: tuple[str, ...]) -> None:
     """Write a fill-in XLSX template per dataset (headers, drop-downs, formats, hints, an example row)."""
     from scorecard.template import write_templates
@@ -29,9 +31,16 @@ def template(out_dir: Path, names: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--feedback", "feedback_dir", type=OUT_DIR, help="Also write the feedback workbooks to this folder.")
-@click.option("--by", type=click.Choice(["undertaker", "department"]), default="undertaker", show_default=True,
-              help="Feedback workbooks per undertaker (承担单位) or per department (主管单位).")
-@click.option("--dataset", type=click.Choice(list(DATASETS)), help="Treat every file as this dataset (else: by file name).")
+@click.option(
+    "--by",
+    type=click.Choice(["undertaker", "department"]),
+    default="undertaker",
+    show_default=True,
+    help="Feedback workbooks per undertaker (承担单位) or per department (主管单位).",
+)
+@click.option(
+    "--dataset", type=click.Choice(list(DATASETS)), help="Treat every file as this dataset (else: by file name)."
+)
 def check(paths: tuple[Path, ...], as_json: bool, feedback_dir: Path | None, by: str, dataset: str | None) -> None:
     """Check raw files exactly as ingest would, without touching the warehouse.
 
@@ -54,10 +63,17 @@ def check(paths: tuple[Path, ...], as_json: bool, feedback_dir: Path | None, by:
 
 @click.command()
 @click.option("--out", "out_dir", type=OUT_DIR, required=True, help="Folder for the feedback workbooks.")
-@click.option("--by", type=click.Choice(["undertaker", "department"]), default="undertaker", show_default=True,
-              help="One workbook per undertaker (承担单位) or per department (主管单位).")
+@click.option(
+    "--by",
+    type=click.Choice(["undertaker", "department"]),
+    default="undertaker",
+    show_default=True,
+    help="One workbook per undertaker (承担单位) or per department (主管单位).",
+)
 def feedback(out_dir: Path, by: str) -> None:
     """Write one XLSX per submitting unit with its quarantined rows, from the warehouse's quarantine ledger."""
+    import duckdb
+
     from scorecard.feedback import read_warehouse_ledger, write_feedback
 
     warehouse = get_settings().warehouse
@@ -65,7 +81,7 @@ def feedback(out_dir: Path, by: str) -> None:
         ledger, projects = read_warehouse_ledger(warehouse)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
-    except Exception as exc:  # duckdb: in use by a writer, not a DuckDB file
+    except (duckdb.Error, OSError) as exc:  # in use by a writer, not a DuckDB file
         raise click.ClickException(f"{warehouse}: cannot read the warehouse: {str(exc).splitlines()[0]}") from None
     result = write_feedback(ledger, projects, out_dir, by)
     for unit in result.units:

@@ -121,7 +121,10 @@ def explain(dataset: Dataset, reason_code: str, column_name: str | None) -> tupl
     if reason_code == "out_of_range":
         return f"{zh}超出允许范围", f"{zh}的取值须为 {bounds_zh(column)}" if column else "请核对数值"
     if reason_code == "extra_cells":
-        return "该行的单元格比表头多（可能有未加引号的逗号）", "请检查该行是否有多余的逗号或错位的列，金额不要写千位分隔符"
+        return (
+            "该行的单元格比表头多（可能有未加引号的逗号）",
+            "请检查该行是否有多余的逗号或错位的列，金额不要写千位分隔符",
+        )
     if reason_code == "unknown_project":
         return "项目编号不在项目台账中", "请核对项目编号是否输错（如字母O与数字0），或先报送该项目的台账"
     if reason_code == "duplicate_key":

@@ -172,7 +172,9 @@ def _styles(book) -> dict:
     base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top"}
     styles = {
         "header": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
-        "english": book.add_format({**base, "italic": True, "font_color": "#7F7F7F", "bg_color": "#F2F2F2", "border": 1}),
+        "english": book.add_format(
+            {**base, "italic": True, "font_color": "#7F7F7F", "bg_color": "#F2F2F2", "border": 1}
+        ),
         "title": book.add_format({**base, "bold": True, "font_size": 13}),
         "text": book.add_format({**base, "text_wrap": True}),
         "bold": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1}),
@@ -217,7 +219,9 @@ def _write_data_sheet(sheet, dataset: Dataset, styles: dict, sources: dict[str, 
         )
         sheet.write_string(ENGLISH_ROW - 1, i, column.name, styles["english"])
         _write_example(sheet, i, column, example[column.name], styles[f"example:{column.type}"])
-        sheet.data_validation(EXAMPLE_ROW - 1, i, LAST_ROW - 1, i, validation(dataset, column, i, sources.get(column.name)))
+        sheet.data_validation(
+            EXAMPLE_ROW - 1, i, LAST_ROW - 1, i, validation(dataset, column, i, sources.get(column.name))
+        )
     sheet.set_row(HEADER_ROW - 1, 30)
     sheet.freeze_panes(ENGLISH_ROW, 0)
 

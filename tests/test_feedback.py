@@ -72,14 +72,18 @@ def loaded(tmp_path_factory):
     create_raw_tables(con)
     for dataset in DATASETS.values():
         load_dataset(con, dataset, raw)
-    expected = {by: con.sql(EXPECTED_SQL.format(by=by, unassigned=UNASSIGNED)).fetchall() for by in ("undertaker", "department")}
+    expected = {
+        by: con.sql(EXPECTED_SQL.format(by=by, unassigned=UNASSIGNED)).fetchall() for by in ("undertaker", "department")
+    }
     total = con.sql("SELECT count(*) FROM raw.quarantine").fetchall()[0][0]
     con.close()
     return {"raw": raw, "warehouse": warehouse, "expected": expected, "total": total}
 
 
 def run_feedback(loaded, out: Path, by: str) -> str:
-    result = CliRunner().invoke(cli, ["feedback", "--out", str(out), "--by", by], env={"SCORECARD_WAREHOUSE": str(loaded["warehouse"])})
+    result = CliRunner().invoke(
+        cli, ["feedback", "--out", str(out), "--by", by], env={"SCORECARD_WAREHOUSE": str(loaded["warehouse"])}
+    )
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -201,13 +205,20 @@ def test_a_rewrite_removes_the_workbooks_of_units_with_nothing_left_to_fix(loade
     manifest = json.loads((out / "feedback.json").read_text(encoding="utf-8"))
     assert manifest["rows"] == loaded["total"] - 5
     assert sorted(p.name for p in out.glob("*.xlsx")) == sorted([*(u["file"] for u in manifest["units"]), INDEX_NAME])
-    assert output.splitlines()[-1].startswith(f"{len(manifest['units'])} workbooks, {loaded['total'] - 5} quarantined rows")
+    assert output.splitlines()[-1].startswith(
+        f"{len(manifest['units'])} workbooks, {loaded['total'] - 5} quarantined rows"
+    )
 
 
 def test_feedback_without_a_warehouse_is_a_clear_error(tmp_path):
-    result = CliRunner().invoke(cli, ["feedback", "--out", str(tmp_path / "f")], env={"SCORECARD_WAREHOUSE": str(tmp_path / "no.duckdb")})
+    result = CliRunner().invoke(
+        cli, ["feedback", "--out", str(tmp_path / "f")], env={"SCORECARD_WAREHOUSE": str(tmp_path / "no.duckdb")}
+    )
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: {tmp_path / 'no.duckdb'}: no warehouse yet; run `scorecard run` (or ingest) first"
+    assert (
+        result.output.strip()
+        == f"Error: {tmp_path / 'no.duckdb'}: no warehouse yet; run `scorecard run` (or ingest) first"
+    )
 
 
 def test_dagster_ingest_shows_quarantined_rows_and_the_feedback_asset_writes_the_workbooks(tmp_path):
@@ -230,12 +241,17 @@ def test_dagster_ingest_shows_quarantined_rows_and_the_feedback_asset_writes_the
     projects = result.asset_materializations_for_node("raw__projects")[0].metadata
     preview = projects["quarantine_preview"].value.splitlines()
     assert preview[0] == "| file | row | column | value | 原因 | reason |"
-    assert preview[2] == "| projects.csv | 5 | approved_funding_wan | 1,23 | 财政资助金额（万元）不是有效数字 | approved_funding_wan is not a number |"
+    assert (
+        preview[2]
+        == "| projects.csv | 5 | approved_funding_wan | 1,23 | 财政资助金额（万元）不是有效数字 | approved_funding_wan is not a number |"
+    )
     assert len(preview) == 2 + 6
     assert projects["feedback_folder"].value == str(tmp_path / "feedback")
     meta = result.asset_materializations_for_node("feedback_workbooks")[0].metadata
     assert (meta["rows_to_fix"].value, meta["feedback_folder"].value) == (6, str(tmp_path / "feedback"))
     manifest = json.loads((tmp_path / "feedback" / "feedback.json").read_text(encoding="utf-8"))
     assert manifest["rows"] == 6 and meta["workbooks"].value == len(manifest["units"])
-    listed = Counter(r["行号"] for u in manifest["units"] for r in read_unit_workbook(tmp_path / "feedback" / u["file"]))
+    listed = Counter(
+        r["行号"] for u in manifest["units"] for r in read_unit_workbook(tmp_path / "feedback" / u["file"])
+    )
     assert sorted(listed) == [5, 6, 7, 8, 9, 10] and set(listed.values()) == {1}

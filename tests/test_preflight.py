@@ -71,7 +71,9 @@ def test_check_gives_the_catalogue_outcome(case, tmp_path):
         expected_q = sorted(quarantined[name])
         assert [[p["row"], p["column"], p["reason_code"]] for p in got["problems"]] == expected_q, name
         assert (got["rows_read"], got["rows_clean"], got["rows_to_fix"]) == (
-            len(clean[name]) + len(expected_q), len(clean[name]), len(expected_q)
+            len(clean[name]) + len(expected_q),
+            len(clean[name]),
+            len(expected_q),
         )
         assert got["status"] == ("to_fix" if expected_q else "clean")
         assert all(p["reason_zh"] and p["reason_en"] and p["fix_zh"] for p in got["problems"])
@@ -81,7 +83,9 @@ def test_check_gives_the_catalogue_outcome(case, tmp_path):
 
 
 def test_check_prints_one_line_per_problem_and_a_summary_per_file(tmp_path):
-    code, output = run_check([str(FILES / "projects_numbers.csv"), str(FILES / "projects_empty.csv")], tmp_path / "w.duckdb")
+    code, output = run_check(
+        [str(FILES / "projects_numbers.csv"), str(FILES / "projects_empty.csv")], tmp_path / "w.duckdb"
+    )
     assert code == 2
     lines = output.splitlines()
     assert lines[0] == (
@@ -90,8 +94,14 @@ def test_check_prints_one_line_per_problem_and_a_summary_per_file(tmp_path):
     )
     problems = [line for line in lines if line.startswith("projects_numbers.csv:")]
     assert [int(line.split(":")[1]) for line in problems] == [5, 6, 7, 8, 9, 10]
-    assert "projects_numbers.csv:10: 自筹资金（万元） [self_funding_wan] = '-20': 自筹资金（万元）超出允许范围 | self_funding_wan must be >= 0 → 自筹资金（万元）的取值须为 ≥ 0" in lines
-    assert "projects_empty.csv: 文件无法使用 cannot be used: the file is empty (0 bytes); expected a header row and data rows" in lines
+    assert (
+        "projects_numbers.csv:10: 自筹资金（万元） [self_funding_wan] = '-20': 自筹资金（万元）超出允许范围 | self_funding_wan must be >= 0 → 自筹资金（万元）的取值须为 ≥ 0"
+        in lines
+    )
+    assert (
+        "projects_empty.csv: 文件无法使用 cannot be used: the file is empty (0 bytes); expected a header row and data rows"
+        in lines
+    )
     assert "projects_numbers.csv  [projects]  读取 9 行 read · 合格 3 clean · 需修改 6 to fix" in lines
     assert "projects_empty.csv  [projects]  无法使用 unusable" in lines
     assert lines[-1] == "结果 result: 有无法使用的文件 a file cannot be used (exit 2)"
@@ -134,7 +144,11 @@ def test_the_installed_command_exits_1_and_writes_feedback(tmp_path):
     out = tmp_path / "feedback"
     proc = subprocess.run(
         [str(SCORECARD), "check", str(FILES / "projects_unknown_codes.csv"), "--feedback", str(out)],
-        capture_output=True, text=True, env=env, timeout=120,
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()

@@ -30,7 +30,6 @@ from scorecard.template import (
     NUMBER_FORMATS,
     example_row,
     template_name,
-    write_templates,
 )
 from scorecard.warehouse import WAREHOUSE_TABLES, build_warehouse, create_raw_tables
 
@@ -101,12 +100,20 @@ def test_template_has_the_contract_headers_formats_and_validations(templates, na
         elif column.type in (INT, DECIMAL):
             _assert_bounds(dv, column)
         elif column.type == DATE:
-            assert (dv.operator or "between", dv.formula1, dv.formula2) == ("between", "36526", "73415")  # 2000-01-01..2100-12-31
+            assert (dv.operator or "between", dv.formula1, dv.formula2) == (
+                "between",
+                "36526",
+                "73415",
+            )  # 2000-01-01..2100-12-31
         elif unique:
             assert dv.formula1 == f"COUNTIF(${letter}:${letter},{letter}{EXAMPLE_ROW})=1"
         if column.type in (INT, DECIMAL, DATE, BOOL, PERIOD) or unique:
             assert dv.errorStyle in (None, "stop"), column.name
-    hints = {row[1].value: row[5].value for row in book[INSTRUCTIONS_SHEET].iter_rows(min_row=1) if row[2].value in dataset.column_names}
+    hints = {
+        row[1].value: row[5].value
+        for row in book[INSTRUCTIONS_SHEET].iter_rows(min_row=1)
+        if row[2].value in dataset.column_names
+    }
     assert set(hints) == {c.zh for c in dataset.columns}
 
 
@@ -160,8 +167,15 @@ def test_reader_takes_a_template_with_or_without_its_english_row_and_saved_as_cs
         writer.writerow(dataset.column_names)
         writer.writerow([*example_row(dataset).values()])
         writer.writerows([[("" if v is None else v) for v in values] for values in rows])
-    expected = [("SZ2017-CT-0001", "papers", 8.0, dt.date(2021, 4, 17)), ("SZ2017-CT-0001", "patent_applications", 3.0, None)]
-    for name, skipped, first in (("kpi_targets_a.xlsx", [2, 3], 4), ("kpi_targets_b.xlsx", [2], 3), ("kpi_targets_c.csv", [2, 3], 4)):
+    expected = [
+        ("SZ2017-CT-0001", "papers", 8.0, dt.date(2021, 4, 17)),
+        ("SZ2017-CT-0001", "patent_applications", 3.0, None),
+    ]
+    for name, skipped, first in (
+        ("kpi_targets_a.xlsx", [2, 3], 4),
+        ("kpi_targets_b.xlsx", [2], 3),
+        ("kpi_targets_c.csv", [2, 3], 4),
+    ):
         raw = read_file(tmp_path / name, dataset)
         assert raw.template_rows == skipped, name
         result = ingest_files(dataset, [raw], pl.Series(["SZ2017-CT-0001"]))
@@ -217,7 +231,9 @@ def test_round_trip_bundled_data_through_filled_templates(templates, tmp_path):
     filled = tmp_path / "filled"
     filled.mkdir()
     for name, dataset in DATASETS.items():
-        rows = bundled.sql(f"SELECT {', '.join(dataset.column_names)} FROM raw.{name} ORDER BY _source_file, _source_row").fetchall()
+        rows = bundled.sql(
+            f"SELECT {', '.join(dataset.column_names)} FROM raw.{name} ORDER BY _source_file, _source_row"
+        ).fetchall()
         _fill(templates[name], dataset, rows, filled / template_name(dataset))
     again = duckdb.connect(str(tmp_path / "filled.duckdb"))
     summaries = _load_all(again, filled)
@@ -225,7 +241,9 @@ def test_round_trip_bundled_data_through_filled_templates(templates, tmp_path):
     for name, summary in summaries.items():
         (file,) = summary["files"]
         assert file["file"] == template_name(DATASETS[name])
-        assert file["rows_read"] == file["rows_clean"] == bundled.sql(f"SELECT count(*) FROM raw.{name}").fetchall()[0][0]
+        assert (
+            file["rows_read"] == file["rows_clean"] == bundled.sql(f"SELECT count(*) FROM raw.{name}").fetchall()[0][0]
+        )
         assert _table(again, f"raw.{name}") == _table(bundled, f"raw.{name}"), name
     assert build_warehouse(again) == build_warehouse(bundled)
     for table in WAREHOUSE_TABLES:
@@ -235,4 +253,7 @@ def test_round_trip_bundled_data_through_filled_templates(templates, tmp_path):
     # The filled templates also pass the pre-flight check, all clean.
     result = CliRunner().invoke(cli, ["check", str(filled)], env={"SCORECARD_WAREHOUSE": str(tmp_path / "none.duckdb")})
     assert result.exit_code == 0, result.output
-    assert re.search(r"kpi_actuals_template\.xlsx  \[kpi_actuals\]  读取 14859 行 read · 合格 14859 clean · 需修改 0 to fix", result.output)
+    assert re.search(
+        r"kpi_actuals_template\.xlsx  \[kpi_actuals\]  读取 14859 行 read · 合格 14859 clean · 需修改 0 to fix",
+        result.output,
+    )
