@@ -350,21 +350,18 @@ _EXAMPLE = r"^\s*(?:【示例】|\[示例\])"
 
 
 def _template_rows(frame: pl.DataFrame, dataset: Dataset, known: dict[str, str]) -> pl.Expr:
-    """The rows of a fill-in template that are not records: the English header row directly below the
-    header (every non-empty cell names its own column, at least 3 of them) and example rows."""
+    """The rows of a fill-in template that are not records: example rows (anywhere) and the English
+    header row when it is the first row below the header (each non-empty cell, at least 3, names its
+    own column). Only the first row is looked at for the latter, so large files pay nothing."""
     names = [c.name for c in dataset.columns]
     example = pl.col(names[0]).str.contains(_EXAMPLE).fill_null(False)
     if frame.height == 0:
         return example
-    names_itself = [
-        pl.col(n).str.normalize("NFKC").str.replace_all(r"\s+", "").str.to_lowercase().is_in([k for k, v in known.items() if v == n])
-        for n in names
-    ]
-    named = pl.sum_horizontal([e.fill_null(False).cast(pl.Int32) for e in names_itself])
-    filled = pl.sum_horizontal([pl.col(n).is_not_null().cast(pl.Int32) for n in names])
-    first = pl.col(ROW) == frame[ROW].min()
-    second_header = first & (named == filled) & (named >= min(3, len(names)))
-    return example | second_header
+    first = frame.row(0, named=True)
+    filled = [n for n in names if first[n] is not None and str(first[n]).strip()]
+    if len(filled) >= min(3, len(names)) and all(known.get(header_key(first[n])) == n for n in filled):
+        return example | (pl.col(ROW) == first[ROW])
+    return example
 
 
 def _map_headers(raw: RawFile, dataset: Dataset) -> None:
