@@ -108,6 +108,9 @@ def check_paths(paths: list[Path], dataset: str | None = None, warehouse: Path |
     forced = DATASETS[dataset] if dataset else None
     reports: list[FileReport] = []
     groups: dict[str, list[tuple[Path, FileReport]]] = {}
+    for empty in [p for p in paths if p.is_dir() and not expand([p])]:
+        reports.append(FileReport(str(empty), empty.name, None))
+        _unusable(reports[-1], "no .csv, .xlsx or .parquet files in this folder")
     for path in expand(paths):
         target = forced or dataset_of(path)
         report = FileReport(str(path), path.name, target.name if target else None)

@@ -136,6 +136,10 @@ def test_unknown_dataset_and_forced_dataset(tmp_path):
     assert code == 2 and "cannot tell the dataset from the file name" in json.loads(output)["files"][0]["error"]
     code, output = run_check(["--json", "--dataset", "projects", str(odd)], tmp_path / "w.duckdb")
     assert code == 0 and json.loads(output)["files"][0]["rows_clean"] == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, output = run_check(["--json", str(empty)], tmp_path / "w.duckdb")
+    assert code == 2 and json.loads(output)["files"][0]["error"] == "no .csv, .xlsx or .parquet files in this folder"
 
 
 def test_the_installed_command_exits_1_and_writes_feedback(tmp_path):

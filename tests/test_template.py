@@ -257,3 +257,54 @@ def test_round_trip_bundled_data_through_filled_templates(templates, tmp_path):
         r"kpi_actuals_template\.xlsx  \[kpi_actuals\]  读取 14859 行 read · 合格 14859 clean · 需修改 0 to fix",
         result.output,
     )
+
+
+def test_a_provider_fills_a_template_checks_it_and_gets_the_rows_to_fix(templates, tmp_path):
+    """The whole loop for one provider: template → filled with two mistakes → check → feedback."""
+    dataset = DATASETS["projects"]
+    good = [
+        "SZ2020-CT-0001",
+        "测试项目",
+        "石墨烯",
+        "核心关键技术攻关专项扶持计划",
+        "市科技创新委",
+        "深圳某大学",
+        "高校",
+        "招标",
+        "直接资助",
+        "事前资助",
+        2020,
+        dt.date(2020, 3, 1),
+        dt.date(2022, 2, 28),
+        500,
+        100,
+        "张三",
+    ]
+    wrong_code = [*good[:2], "石墨稀", *good[3:]]  # a typo not in the drop-down
+    wrong_code[0] = "SZ2020-CT-0002"
+    negative = [*good[:13], -5, *good[14:]]
+    negative[0] = "SZ2020-CT-0003"
+    book = openpyxl.load_workbook(templates["projects"])
+    sheet = book[dataset.zh]
+    for r, values in enumerate((good, wrong_code, negative), start=FIRST_DATA_ROW):
+        for c, value in enumerate(values, start=1):
+            sheet.cell(r, c, value)
+    path = tmp_path / "projects_2020_深圳某大学.xlsx"
+    book.save(path)
+    out = tmp_path / "feedback"
+    env = {"SCORECARD_WAREHOUSE": str(tmp_path / "none.duckdb")}
+    result = CliRunner().invoke(cli, ["check", str(path), "--feedback", str(out)], env=env)
+    assert result.exit_code == 1, result.output
+    problems = [line for line in result.output.splitlines() if line.startswith(f"{path.name}:")]
+    assert problems == [
+        f"{path.name}:5: 领域 [field] = '石墨稀': 领域不是规定的选项 | field is not a known code (expected one of: "
+        + ", ".join(dataset.column("field").codes)
+        + ", or the Chinese label) → 请从下拉列表选择："
+        + "、".join(labels(dataset.column("field"))),
+        f"{path.name}:6: 财政资助金额（万元） [approved_funding_wan] = '-5': 财政资助金额（万元）超出允许范围 | "
+        + "approved_funding_wan must be >= 0 → 财政资助金额（万元）的取值须为 ≥ 0",
+        f"{path.name}: 模板行已跳过 template rows skipped (English header, 【示例】 example): 2, 3",
+    ]
+    assert f"{path.name}  [projects]  读取 3 行 read · 合格 1 clean · 需修改 2 to fix" in result.output
+    rows = list(openpyxl.load_workbook(out / "深圳某大学.xlsx")[dataset.zh].iter_rows(values_only=True))
+    assert [(r[0], r[1], r[3]) for r in rows[1:]] == [(path.name, 5, "石墨稀"), (path.name, 6, "-5")]
