@@ -10,6 +10,7 @@ the problem, and leaves the warehouse as it was.
 import dagster as dg
 import polars as pl
 
+from assets.feedback import quarantine_preview
 from assets.metadata import counts_md, markdown_table
 from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
 from scorecard.contracts import DATASETS, Dataset
@@ -48,11 +49,7 @@ def _ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
             ensure_schemas(con)
             summary = load_dataset(con, dataset, paths.raw, load_id=context.run_id[:12])
             table = con.sql(f"SELECT * EXCLUDE (_file_sha256, _loaded_at) FROM raw.{dataset.name} LIMIT 10").pl()
-            quarantine = con.sql(
-                "SELECT source_file, source_row, column_name, value, reason FROM raw.quarantine "
-                "WHERE dataset = $d ORDER BY source_file, source_row LIMIT 20",
-                params={"d": dataset.name},
-            ).pl()
+            quarantine = quarantine_preview(con, dataset.name)
         files = pl.DataFrame(summary["files"]) if summary["files"] else pl.DataFrame()
         ok = all(f["rows_read"] == f["rows_clean"] + f["rows_quarantined"] for f in summary["files"])
         if summary["unchanged"]:
@@ -66,7 +63,8 @@ def _ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
                 "unchanged": summary["unchanged"],
                 "files": markdown_table(files.drop("sha256") if files.width else files, limit=50),
                 "quarantine_reasons": counts_md(summary["quarantine_reasons"], ("reason", "rows")),
-                "quarantine_preview": markdown_table(quarantine, limit=20),
+                "quarantine_preview": quarantine,
+                "feedback_folder": dg.MetadataValue.path(str(paths.feedback)),
                 "normalised_cells": counts_md(summary["normalised_cells"], ("column", "cells")),
                 "preview": markdown_table(table),
             },

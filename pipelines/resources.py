@@ -136,10 +136,15 @@ class ScorecardPaths(dg.ConfigurableResource):
     reports_dir: str
     rubric: str
     report_lang: str = "zh+en"
+    feedback_dir: str = ""  # the providers' feedback workbooks; empty: `feedback` beside the reports folder
 
     @property
     def raw(self) -> Path:
         return Path(self.raw_dir)
+
+    @property
+    def feedback(self) -> Path:
+        return Path(self.feedback_dir) if self.feedback_dir else Path(self.reports_dir).parent / "feedback"
 
     @property
     def reports(self) -> Path:
@@ -156,7 +161,8 @@ def default_resources() -> dict:
     return {
         "warehouse": Warehouse(database=str(s.warehouse), connection_config=connection_config),
         "paths": ScorecardPaths(
-            raw_dir=str(s.raw_dir), reports_dir=str(s.reports_dir), rubric=str(s.rubric), report_lang=s.report_lang
+            raw_dir=str(s.raw_dir), reports_dir=str(s.reports_dir), rubric=str(s.rubric), report_lang=s.report_lang,
+            feedback_dir=str(s.feedback_dir or ""),
         ),
     }
 

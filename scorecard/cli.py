@@ -183,7 +183,16 @@ def _mount_optional_commands() -> None:
     cli.add_command(user)
 
 
+def _mount_provider_commands() -> None:
+    """The data providers' commands (数据报送): template, check, feedback."""
+    from scorecard.provider_cli import check, feedback, template
+
+    for command in (template, check, feedback):
+        cli.add_command(command)
+
+
 _mount_optional_commands()
+_mount_provider_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

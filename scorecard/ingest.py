@@ -357,6 +357,10 @@ def ingest_files(dataset: Dataset, files: list[RawFile], known_projects: pl.Seri
         reason=pl.col("_problem").str.splitn("|", 2).struct.field("field_1"),
         file_sha256=pl.col("_file_sha256"),
     ).cast(QUARANTINE_SCHEMA)
+    # Each quarantined row as sent, for the feedback workbooks: normalise and check_rows keep the row
+    # order of ``raw``, so the same mask picks the same rows from it.
+    sent = raw.filter(frame["_problem"].is_not_null()).select(pl.struct([*names, EXTRA]).struct.json_encode())
+    quarantine = quarantine.with_columns(cells=sent.to_series())
     clean = frame.filter(~bad).select(
         [*names, pl.col("_source_file"), pl.col(ROW).cast(pl.Int32).alias("_source_row"), pl.col("_file_sha256")]
     )
@@ -461,6 +465,8 @@ def load_dataset(
         con.execute("DELETE FROM raw.quarantine WHERE dataset = $d", {"d": dataset.name})
         con.execute(f"INSERT INTO raw.quarantine ({qcols}) SELECT {qcols} FROM quarantine")
         con.execute(f"INSERT INTO raw.quarantine_history ({qcols}) SELECT {qcols} FROM quarantine")
+        con.execute("DELETE FROM raw.quarantine_rows WHERE dataset = $d", {"d": dataset.name})
+        con.execute("INSERT INTO raw.quarantine_rows SELECT dataset, source_file, source_row, cells, load_id FROM quarantine")
         con.execute("INSERT INTO raw.load_log SELECT * FROM log")
         con.execute("DELETE FROM raw.load_state WHERE dataset = $d", {"d": dataset.name})
         con.execute(

@@ -53,6 +53,7 @@ class RawFile:
     headers: list[str] = field(default_factory=list)  # the header cells as written, column c{i} = headers[i]
     ignored_columns: list[str] = field(default_factory=list)
     blank_rows: int = 0
+    template_rows: list[int] = field(default_factory=list)  # rows of a fill-in template skipped (English header, example)
 
 
 def file_sha256(path: Path) -> str:
@@ -342,6 +343,27 @@ def _with_rows(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
     return frame.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
+# A fill-in template's example row starts its first column with this marker (scorecard/template.py);
+# a real identifier never does, so such a row is skipped wherever it is, never loaded or quarantined.
+EXAMPLE_MARKER = "【示例】"
+_EXAMPLE = r"^\s*(?:【示例】|\[示例\])"
+
+
+def _template_rows(frame: pl.DataFrame, dataset: Dataset, known: dict[str, str]) -> pl.Expr:
+    """The rows of a fill-in template that are not records: example rows (anywhere) and the English
+    header row when it is the first row below the header (each non-empty cell, at least 3, names its
+    own column). Only the first row is looked at for the latter, so large files pay nothing."""
+    names = [c.name for c in dataset.columns]
+    example = pl.col(names[0]).str.contains(_EXAMPLE).fill_null(False)
+    if frame.height == 0:
+        return example
+    first = frame.row(0, named=True)
+    filled = [n for n in names if first[n] is not None and str(first[n]).strip()]
+    if len(filled) >= min(3, len(names)) and all(known.get(header_key(first[n])) == n for n in filled):
+        return example | (pl.col(ROW) == first[ROW])
+    return example
+
+
 def _map_headers(raw: RawFile, dataset: Dataset) -> None:
     """Rename the file's columns to canonical names; fail on a missing required or doubled column."""
     known = header_map(dataset)
@@ -372,5 +394,7 @@ def _map_headers(raw: RawFile, dataset: Dataset) -> None:
         [pl.col(c.name).is_null() | (pl.col(c.name).str.strip_chars() == "") for c in dataset.columns] + [pl.col(EXTRA).is_null()]
     )
     raw.blank_rows = int(frame.select(blank.sum()).item())
-    raw.frame = frame.filter(~blank).select([c.name for c in dataset.columns] + [ROW, EXTRA])
+    template = _template_rows(frame, dataset, known) & ~blank
+    raw.template_rows = frame.filter(template)[ROW].to_list()
+    raw.frame = frame.filter(~blank & ~template).select([c.name for c in dataset.columns] + [ROW, EXTRA])
     raw.ignored_columns = ignored

@@ -32,6 +32,7 @@ class Settings:
     report_lang: str
     duckdb_threads: int | None
     duckdb_memory_limit: str | None
+    feedback_dir: Path | None = None  # SCORECARD_FEEDBACK_DIR; None: `feedback` beside the reports folder
 
 
 def get_settings() -> Settings:
@@ -46,4 +47,5 @@ def get_settings() -> Settings:
         report_lang=os.environ.get("SCORECARD_REPORT_LANG", "zh+en"),
         duckdb_threads=int(threads) if threads else None,
         duckdb_memory_limit=os.environ.get("SCORECARD_DUCKDB_MEMORY_LIMIT") or None,
+        feedback_dir=_path("SCORECARD_FEEDBACK_DIR", None),  # type: ignore[arg-type]
     )

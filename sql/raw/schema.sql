@@ -43,3 +43,13 @@ CREATE TABLE IF NOT EXISTS raw.load_state (
     load_id VARCHAR NOT NULL,
     loaded_at TIMESTAMP NOT NULL
 );
+
+-- Each quarantined row as it was sent (JSON: column -> cell text), for the providers' feedback
+-- workbooks (scorecard/feedback.py). Replaced with raw.quarantine, in the same transaction.
+CREATE TABLE IF NOT EXISTS raw.quarantine_rows (
+    dataset VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    source_row INTEGER,
+    cells VARCHAR,
+    load_id VARCHAR NOT NULL
+);
