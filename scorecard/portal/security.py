@@ -347,8 +347,8 @@ class AuditLog:
         if last is not None:
             self._prev = line_hash(last)
             self._seq = _seq_of(last)
-        if self.path.exists():
-            os.chmod(self.path, 0o600)
+        os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        os.chmod(self.path, 0o600)  # also when an older portal had created it 0644
         self.fsyncs = 0
 
     def write(self, event: str, *, durable: bool = True, **fields: Any) -> dict[str, Any]:
