@@ -32,15 +32,16 @@ GENESIS = "0" * 64  # the "previous line" hash of the first audit line
 CHUNK = 256 * 1024
 
 # Portal pages: only our own stylesheet; no inline script or style; not frameable.
-PAGE_CSP = ("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
-            "object-src 'none'")
+PAGE_CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 # Attachments: nothing may run should a browser render one anyway.
 ATTACHMENT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 # Analyst dashboards (inline): Plotly's embedded script runs in a sandbox with an opaque origin
 # (no allow-same-origin), so it cannot read portal cookies or call the portal; no network.
-DASHBOARD_CSP = ("sandbox allow-scripts allow-downloads; default-src 'none'; "
-                 "script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
-                 "img-src data: blob:; font-src data:; connect-src 'none'; frame-ancestors 'none'")
+DASHBOARD_CSP = (
+    "sandbox allow-scripts allow-downloads; default-src 'none'; "
+    "script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+    "img-src data: blob:; font-src data:; connect-src 'none'; frame-ancestors 'none'"
+)
 HSTS = "max-age=31536000"
 
 BASE_HEADERS: dict[str, str] = {
@@ -83,8 +84,16 @@ class SecurityHeadersMiddleware:
             if started:
                 raise
             body = self.error_page(500)
-            await send_with_headers({"type": "http.response.start", "status": 500, "headers": [
-                (b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"text/html; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send_with_headers({"type": "http.response.body", "body": body})
 
 
@@ -130,8 +139,6 @@ def open_no_follow(folder: Path, rel: str) -> int:
     return file_fd
 
 
-
-
 class OpenFileResponse(Response):
     """Streams an already opened, verified file descriptor and always closes it: at the end, when the
     client disconnects half-way, or when sending fails."""
@@ -165,6 +172,7 @@ async def _cancel_on_disconnect(receive, scope: anyio.CancelScope) -> None:
 
 # ---- login throttle ------------------------------------------------------------------------------
 
+
 @dataclass
 class _Counter:
     failures: list[float] = field(default_factory=list)
@@ -189,8 +197,13 @@ class LoginThrottle:
     failure is recorded (the race of issue 17: 51 verifications, now at most 5).
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, max_failures: int = MAX_FAILURES,
-                 address_failures: int = ADDRESS_FAILURES, lockout_seconds: float = LOCKOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        max_failures: int = MAX_FAILURES,
+        address_failures: int = ADDRESS_FAILURES,
+        lockout_seconds: float = LOCKOUT_SECONDS,
+    ) -> None:
         self.clock = clock
         self.max_failures = max_failures
         self.address_failures = address_failures
@@ -199,8 +212,7 @@ class LoginThrottle:
         self._lock = threading.Lock()
 
     def keys(self, account: str, address: str) -> tuple[tuple[str, int], ...]:
-        return ((f"pair:{account.lower()}\0{address}", self.max_failures),
-                (f"addr:{address}", self.address_failures))
+        return ((f"pair:{account.lower()}\0{address}", self.max_failures), (f"addr:{address}", self.address_failures))
 
     def begin(self, account: str, address: str) -> Attempt | float:
         """An :class:`Attempt`, or the seconds left before this client may try this account again."""
@@ -245,11 +257,15 @@ class LoginThrottle:
         return counter
 
     def _prune(self, now: float) -> None:
-        self._counters = {k: c for k, c in self._counters.items()
-                          if c.in_flight or c.locked_until > now or any(now - t < self.lockout for t in c.failures)}
+        self._counters = {
+            k: c
+            for k, c in self._counters.items()
+            if c.in_flight or c.locked_until > now or any(now - t < self.lockout for t in c.failures)
+        }
 
 
 # ---- password verification slots ------------------------------------------------------------------
+
 
 class Busy(Exception):
     """Every verification slot is taken and the queue is full (answered 503 with Retry-After)."""
@@ -272,7 +288,7 @@ class VerificationGate:
 
     def __init__(self, slots: int, queue: int | None = None, wait_seconds: float = 10.0) -> None:
         self.slots = slots
-        self.queue = 4 * slots if queue is None else queue
+        self.queue = 8 * slots if queue is None else queue
         self.wait_seconds = wait_seconds
         self._semaphore: asyncio.Semaphore | None = None
         self._waiting = 0
@@ -353,8 +369,13 @@ class AuditLog:
 
     def write(self, event: str, *, durable: bool = True, **fields: Any) -> dict[str, Any]:
         with self._lock:
-            record = {"seq": self._seq + 1, "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                      "event": event, **fields, "prev": self._prev}
+            record = {
+                "seq": self._seq + 1,
+                "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "event": event,
+                **fields,
+                "prev": self._prev,
+            }
             line = encode_audit_line(record)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
@@ -428,8 +449,10 @@ def _check_line(report: AuditReport, where: str, line: bytes, prev_seq: int | No
     if first and continued and report.lines == 0:
         return seq if isinstance(seq, int) else None
     if prev != report.head:
-        report.problems.append(f"{where}: prev {str(prev)[:12]}… does not match the previous line "
-                               f"({report.head[:12]}…): a line before it was changed, removed or reordered")
+        report.problems.append(
+            f"{where}: prev {str(prev)[:12]}… does not match the previous line "
+            f"({report.head[:12]}…): a line before it was changed, removed or reordered"
+        )
     expected = 1 if prev_seq is None else prev_seq + 1
     if seq != expected:
         report.problems.append(f"{where}: seq {seq!r}, expected {expected}")
@@ -437,6 +460,7 @@ def _check_line(report: AuditReport, where: str, line: bytes, prev_seq: int | No
 
 
 # ---- session revocations -------------------------------------------------------------------------
+
 
 class RevocationStore:
     """Logged-out session ids, persisted (one ``<sid> <expires-unix-time>`` line each, appended and
