@@ -513,7 +513,3 @@ class RevocationStore:
 
     def __contains__(self, sid: object) -> bool:
         return isinstance(sid, str) and self._revoked.get(sid, 0) > self.clock()
-
-
-async def audit_async(audit: AuditLog, event: str, **fields: Any) -> dict[str, Any]:
-    return await anyio.to_thread.run_sync(lambda: audit.write(event, **fields))
