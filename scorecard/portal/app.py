@@ -217,8 +217,7 @@ class Portal:
         if len(self.locked_logged) > 10_000:
             self.locked_logged.clear()
         self.locked_logged[key] = (now, 0)
-        await run_in_threadpool(lambda: self.audit.write("login_locked", durable=False, user=username, ip=ip,
-                                                         suppressed=suppressed))
+        await _audit(self, "login_locked", durable=False, user=username, ip=ip, suppressed=suppressed)
 
 
 def _same(a: str, b: str) -> bool:
@@ -365,14 +364,14 @@ class _LoginHandlers:
         finally:
             portal.throttle.finish(attempt, verified)
         if account is None:
-            await run_in_threadpool(portal.audit.write, "login_failed", user=username, ip=ip)
+            await _audit(portal, "login_failed", user=username, ip=ip)
             return self.form(request, status=401, username=username,
                              message=("用户名或密码错误。", "Wrong user name or password."))
         return await self.logged_in(request, username, account, ip)
 
     async def logged_in(self, request: Request, username: str, account: Account, ip: str) -> Response:
         portal = self.portal
-        await run_in_threadpool(portal.audit.write, "login", user=username, role=account.role, ip=ip)
+        await _audit(portal, "login", user=username, role=account.role, ip=ip)
         session = {"u": username, "sid": secrets.token_urlsafe(16), "fp": account.fingerprint,
                    "csrf": secrets.token_urlsafe(32), "t0": int(time.time())}
         response = RedirectResponse("/years", status_code=303)
@@ -388,7 +387,7 @@ class _LoginHandlers:
             raise HTTPException(403)
         expires = float(data.get("t0", time.time())) + SESSION_SECONDS
         await run_in_threadpool(portal.revoked.revoke, str(data["sid"]), expires)
-        await run_in_threadpool(portal.audit.write, "logout", user=name, ip=_client_ip(request))
+        await _audit(portal, "logout", user=name, ip=_client_ip(request))
         response = RedirectResponse("/login", status_code=303)
         portal.clear_cookie(request, response, "scorecard_session")
         return response
@@ -479,10 +478,10 @@ class _PageHandlers:
         return portal.touch(request, OpenFileResponse(fd, item.media_type, headers), data)
 
 
-async def _audit(portal: Portal, event: str, **fields: Any) -> None:
-    """Write an audit line; when it cannot be written, nothing is served (503)."""
+async def _audit(portal: Portal, event: str, durable: bool = True, **fields: Any) -> None:
+    """Write an audit line; when it cannot be written, nothing is served and nobody logs in (503)."""
     try:
-        await run_in_threadpool(lambda: portal.audit.write(event, **fields))
+        await run_in_threadpool(lambda: portal.audit.write(event, durable=durable, **fields))
     except OSError as exc:
         log.error("audit log %s: %s", portal.audit.path, exc)
         raise HTTPException(503) from None

@@ -187,4 +187,7 @@ def audit_verify(files, continued, expected_head):
     verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
     click.echo(f"{verdict}: {report.lines} lines, {report.chained} chained{legacy}; head {report.head}")
     if not report.ok:
+        if not continued and any(p.startswith(f"{paths[0]}:1:") for p in report.problems):
+            click.echo("hint: if the first file continues a rotated one, list the older files first or pass "
+                       "--continued", err=True)
         sys.exit(1)
