@@ -277,17 +277,17 @@ def test_failures_from_one_address_do_not_lock_the_owner_out(portal):
 # ---- 3. file descriptors ---------------------------------------------------------------------------
 
 
-def _abandoned_download(port: int, cookie: str, target: str, read_head: bool) -> bytes:
-    """Send the request, then reset the connection: at once (before the body is streamed) or after the
-    response head."""
+def _abandoned_download(port: int, cookie: str, target: str, wait: float | None) -> bytes:
+    """Send the request, then reset the connection: after ``wait`` seconds (0 to 3 ms: while the server
+    opens the file, before the body is streamed) or, with ``wait=None``, after the response head."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
         sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n\r\n".encode())
         head = b""
-        while read_head and b"\r\n\r\n" not in head:
+        while wait is None and b"\r\n\r\n" not in head:
             head += sock.recv(4096)
-        if not read_head:
-            time.sleep(0.005)  # the server has read the request and is opening the file
+        if wait:
+            time.sleep(wait)
     return head
 
 
@@ -297,8 +297,9 @@ def test_abandoned_downloads_and_failing_audit_writes_close_their_files(portal):
     target = "/years/2019/files/performance-evaluation-2019.pdf"
     assert len(client.get(target).content) == BIG_PDF + 9
     baseline = portal.fds()
-    heads = [_abandoned_download(portal.port, cookie, target, read_head=i % 2 == 1) for i in range(200)]
-    assert all(h.startswith(b"HTTP/1.1 200") for h in heads[1::2])
+    waits = (None, 0, 0.001, 0.003)
+    heads = [_abandoned_download(portal.port, cookie, target, waits[i % 4]) for i in range(200)]
+    assert all(h.startswith(b"HTTP/1.1 200") for h in heads[::4])
     settled = wait_for(lambda: portal.fds() <= baseline + 2)
     after_abandoned = portal.fds()
     print(f"\nMEASURE fds: baseline {baseline}, after 200 abandoned downloads {after_abandoned}")
