@@ -23,6 +23,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from statistics import median
 
 import httpx
 import pytest
@@ -349,12 +350,15 @@ def test_sixty_parallel_logins_bound_memory_and_keep_healthz_fast(tmp_path):
         growth = (peak - baseline) / 2**20
         print(
             f"\nMEASURE memory: 60 parallel logins in {elapsed:.1f} s, RSS {baseline / 2**20:.0f} MiB -> peak "
-            f"{peak / 2**20:.0f} MiB (+{growth:.0f} MiB), /healthz max {max(latencies):.2f} s, "
+            f"{peak / 2**20:.0f} MiB (+{growth:.0f} MiB), /healthz median {median(latencies):.3f} s, "
+            f"max {max(latencies):.2f} s, "
             f"statuses {{401: {statuses.count(401)}, 503: {statuses.count(503)}}}"
         )
         assert set(statuses) <= {401, 503} and statuses.count(401) >= 1
         assert growth <= 4 * 64 + 64  # at most 4 verifications of 64 MiB at once, plus slack
-        assert max(latencies) < 1.0
+        # the loop keeps answering: typically milliseconds; the max allows for a 2-core machine shared
+        # with other jobs (before: 7.8 s)
+        assert median(latencies) < 0.25 and max(latencies) < 2.0
     finally:
         server.stop()
 
