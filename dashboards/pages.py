@@ -47,8 +47,9 @@ def _labels(lang: str) -> dict:
 
 
 def _json(value) -> str:
-    """JSON safe inside a <script> element."""
-    return json.dumps(value, ensure_ascii=False, default=plain, separators=(",", ":")).replace("</", "<\\/")
+    """JSON safe inside a <script> element: no "<" at all (no "</script>", no "<!--"), so data cannot end
+    or re-mode the element; JSON.parse reads the \\u003c escapes back as "<". Decimals are numbers."""
+    return json.dumps(value, ensure_ascii=False, default=plain, separators=(",", ":")).replace("<", "\\u003c")
 
 
 _PLOTLY_JS: str | None = None
@@ -90,6 +91,9 @@ table.info {{ font-size: 13px; border-collapse: collapse; }} table.info td {{ pa
 <script>
 const DATA = JSON.parse(document.getElementById('payload').textContent);
 const FONT = {{family: "{FONT}"}};
+// Every data value that goes into markup passes through esc (text and attribute values alike).
+const ESCAPES = {{'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}};
+const esc = s => String(s == null ? '' : s).replace(/[&<>"']/g, c => ESCAPES[c]);
 {script}
 </script>
 </body></html>"""
@@ -132,8 +136,8 @@ const L = DATA.labels, T = DATA.text, GR = ['A','B','C','D','insufficient'], REC
 const COLORS = {A:'#1a7f37',B:'#4c9f70',C:'#d4a72c',D:'#cf222e',insufficient:'#8c959f'};
 function fill(id, values, labels, dflt) {
   const s = document.getElementById(id);
-  s.innerHTML = (dflt === undefined ? `<option value="">${T.all}</option>` : '') +
-    values.map(v => `<option value="${v}">${labels ? (labels[v] || v) : v}</option>`).join('');
+  s.innerHTML = (dflt === undefined ? `<option value="">${esc(T.all)}</option>` : '') +
+    values.map(v => `<option value="${esc(v)}">${esc(labels ? (labels[v] || v) : v)}</option>`).join('');
   if (dflt !== undefined) s.value = dflt;
   s.addEventListener('change', draw);
 }
@@ -153,7 +157,7 @@ function draw() {
   const tiles = [[T.projects, fmt(n)], [T.mean, fmt(scored ? sum(rows, 'score_sum') / scored : null, 2)],
     [T.good, n ? fmt(100 * (sum(rows, 'grade_a') + sum(rows, 'grade_b')) / n, 1) + '%' : '—'],
     [T.approved, fmt(sum(rows, 'approved_wan'), 2)], [T.flagged, fmt(sum(rows, 'flagged'))], [T.clawback, fmt(sum(rows, 'clawback_wan'), 2)]];
-  document.getElementById('tiles').innerHTML = tiles.map(([k, x]) => `<div class="tile"><b>${x}</b><span>${k}</span></div>`).join('');
+  document.getElementById('tiles').innerHTML = tiles.map(([k, x]) => `<div class="tile"><b>${esc(x)}</b><span>${esc(k)}</span></div>`).join('');
   const fields = [...new Set(rows.map(r => r.field))].sort();
   Plotly.react('c-grades', GR.map(g => ({type: 'bar', name: L.grade[g], marker: {color: COLORS[g]},
       x: fields.map(x => L.field[x] || x), y: fields.map(x => sum(rows.filter(r => r.field === x), 'grade_' + g.toLowerCase()))})),
@@ -242,18 +246,18 @@ const pick = document.getElementById('pick'), search = document.getElementById('
 function options(q) {
   q = (q || '').toLowerCase();
   pick.innerHTML = P.map((p, i) => [p, i]).filter(([p]) => !q || (p.project_id + p.project_name).toLowerCase().includes(q))
-    .map(([p, i]) => `<option value="${i}">${p.project_id} ${p.project_name} (${L.grade[p.grade] || p.grade})</option>`).join('');
+    .map(([p, i]) => `<option value="${i}">${esc(p.project_id)} ${esc(p.project_name)} (${esc(L.grade[p.grade] || p.grade)})</option>`).join('');
 }
 const layout = (title, extra) => Object.assign({title: {text: title, font: {size: 14}}, font: FONT, template: 'plotly_white',
   margin: {l: 60, r: 20, t: 40, b: 60}, height: 380, legend: {orientation: 'h'}}, extra || {});
-const esc = s => String(s == null ? '—' : s).replace(/[&<>]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;'})[c]);
+const dash = s => s == null ? '—' : s;
 function draw() {
   const p = P[+pick.value]; if (!p) return;
-  document.getElementById('info').innerHTML = `<table class="info"><tr><td><b>${esc(p.project_id)}</b></td><td>${esc(p.project_name)}</td>
-    <td>${esc(L.field[p.field])}</td><td>${esc(L.plan[p.plan])}</td><td>${esc(L.department[p.department])}</td></tr>
-    <tr><td>${esc(p.grade && L.grade[p.grade])}</td><td>${p.total_score == null ? '—' : p.total_score.toFixed(2)}</td>
-    <td>${esc(L.recommendation[p.recommendation])}</td><td>${esc((p.flags || '').split(',').filter(Boolean).map(f => L.flag[f] || f).join('、'))}</td>
-    <td>${esc(p.start_date)} → ${esc(p.end_date)}</td></tr></table>`;
+  document.getElementById('info').innerHTML = `<table class="info"><tr><td><b>${esc(dash(p.project_id))}</b></td><td>${esc(dash(p.project_name))}</td>
+    <td>${esc(dash(L.field[p.field] || p.field))}</td><td>${esc(dash(L.plan[p.plan] || p.plan))}</td><td>${esc(dash(L.department[p.department] || p.department))}</td></tr>
+    <tr><td>${esc(dash(p.grade && L.grade[p.grade]))}</td><td>${esc(p.total_score == null ? '—' : p.total_score.toFixed(2))}</td>
+    <td>${esc(dash(L.recommendation[p.recommendation]))}</td><td>${esc(dash((p.flags || '').split(',').filter(Boolean).map(f => L.flag[f] || f).join('、')))}</td>
+    <td>${esc(dash(p.start_date))} → ${esc(dash(p.end_date))}</td></tr></table>`;
   const m = p.milestones || [];
   const shapes = [{type: 'line', x0: p.as_of_date, x1: p.as_of_date, yref: 'paper', y0: 0, y1: 1, line: {dash: 'dot', color: '#cf222e'}}];
   Plotly.react('c-timeline', [
@@ -311,9 +315,8 @@ const C = DATA.columns, L = DATA.labels, T = DATA.text;
 const I = DATA.items.map(r => Object.fromEntries(C.map((c, i) => [c, r[i]])));
 const RECS = ['terminate', 'suspend_funding', 'rectify', 'acceptance_review', 'rolling_support'];
 const COLORS = {terminate:'#cf222e', acceptance_review:'#0969da', suspend_funding:'#bc4c00', rectify:'#d4a72c', rolling_support:'#1a7f37'};
-const esc = s => String(s == null ? '' : s).replace(/[&<>]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;'})[c]);
 function fill(id, labels) { const s = document.getElementById(id);
-  s.innerHTML = `<option value="">${T.all}</option>` + Object.entries(labels).map(([k, v]) => `<option value="${k}">${v}</option>`).join('');
+  s.innerHTML = `<option value="">${esc(T.all)}</option>` + Object.entries(labels).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join('');
   s.addEventListener('change', draw); }
 fill('f-field', L.field); fill('f-department', L.department);
 const fields = [...new Set(DATA.by_field.map(r => r[0]))].sort();
@@ -325,10 +328,10 @@ function draw() {
   const f = document.getElementById('f-field').value, d = document.getElementById('f-department').value;
   document.getElementById('board').innerHTML = RECS.map(rec => {
     const items = I.filter(x => x.recommendation === rec && (!f || x.field === f) && (!d || x.department === d));
-    return `<div class="col"><h2 style="color:${COLORS[rec]}">${L.recommendation[rec]} (${DATA.counts[rec] || 0})</h2>
-      <div class="note">${T.shown} ${items.length}</div>` + items.map(x => `<div class="item" style="border-left-color:${COLORS[rec]}">
-      <b>${esc(x.project_id)} ${esc(x.project_name)}</b><div>${esc(L.field[x.field])} · ${esc(L.grade[x.grade])} · ${x.total_score == null ? '—' : x.total_score.toFixed(2)}
-      ${x.clawback_wan ? ' · ' + T.clawback + ' ' + x.clawback_wan.toLocaleString('en-US', {minimumFractionDigits: 2}) + ' 万元' : ''}</div>
+    return `<div class="col"><h2 style="color:${esc(COLORS[rec])}">${esc(L.recommendation[rec])} (${esc(DATA.counts[rec] || 0)})</h2>
+      <div class="note">${esc(T.shown)} ${esc(items.length)}</div>` + items.map(x => `<div class="item" style="border-left-color:${esc(COLORS[rec])}">
+      <b>${esc(x.project_id)} ${esc(x.project_name)}</b><div>${esc(L.field[x.field] || x.field)} · ${esc(L.grade[x.grade] || x.grade)} · ${esc(x.total_score == null ? '—' : x.total_score.toFixed(2))}
+      ${esc(x.clawback_wan ? ' · ' + T.clawback + ' ' + x.clawback_wan.toLocaleString('en-US', {minimumFractionDigits: 2}) + ' 万元' : '')}</div>
       <div class="r">${esc(x.reasons)}</div></div>`).join('') + '</div>';
   }).join('');
 }

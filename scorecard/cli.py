@@ -176,11 +176,12 @@ def docs() -> None:
 def _mount_optional_commands() -> None:
     """Commands from other parts of the platform (portal) join the same CLI."""
     try:
-        from scorecard.portal.cli import serve, user
+        from scorecard.portal.cli import audit, serve, user
     except ImportError:  # pragma: no cover - the portal package is part of the install
         return
     cli.add_command(serve)
     cli.add_command(user)
+    cli.add_command(audit)
 
 
 def _mount_provider_commands() -> None:

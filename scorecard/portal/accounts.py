@@ -5,7 +5,7 @@ users:
   pingjia:
     role: evaluator            # evaluator: downloads; analyst: downloads + dashboards
     password_hash: $argon2id$v=19$m=65536,t=3,p=4$...
-    years: [2019, 2018]        # optional; absent = every year
+    years: [2019, 2018]        # optional; absent = every year (`scorecard user add --all-years`)
 ```
 
 The file is rewritten atomically (temp file + rename, mode 0600). The portal re-reads it when
@@ -15,6 +15,7 @@ its stat changes, so `scorecard user add/remove` takes effect without a restart.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -25,12 +26,16 @@ from typing import Literal
 import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+log = logging.getLogger("scorecard.portal")
 
 Role = Literal["evaluator", "analyst"]
 ROLES: tuple[str, ...] = ("evaluator", "analyst")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-MIN_PASSWORD = 10
+# \Z, not $: "$" also matches before a trailing newline ("pingjia\n" must not be a valid name).
+NAME_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._@-]{0,63}\Z")
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # the login form takes at most this many characters; longer is refused, not cut
 
 _hasher = PasswordHasher()
 # Verified against for unknown user names, so a miss costs the same time as a wrong password
@@ -41,6 +46,10 @@ _DUMMY_HASH = ("$argon2id$v=19$m=65536,t=3,p=4$EZeQbuHZak4dPuLPs+bNag$"
 
 class AccountError(ValueError):
     pass
+
+
+class AccountsUnavailable(AccountError):
+    """The accounts file exists but cannot be read or validated (the portal answers 503)."""
 
 
 class Account(BaseModel):
@@ -99,10 +108,15 @@ def validate_name(name: str) -> str:
     return name
 
 
-def parse_years(text: str | None) -> list[int] | None:
-    """'2019,2018' -> [2019, 2018]; None or '' -> None (every year)."""
-    if not text:
+def parse_years(text: str | None, all_years: bool = False) -> list[int] | None:
+    """'2019,2018' -> [2019, 2018]; ``all_years`` -> None (every year). Exactly one must be given:
+    an empty or missing list never silently means "every year"."""
+    if all_years and text is not None:
+        raise AccountError("give either --years or --all-years, not both")
+    if all_years:
         return None
+    if text is None or not text.strip():
+        raise AccountError("say which years the account may see: --years 2019,2018 (or --all-years)")
     try:
         years = [int(part) for part in text.replace(" ", "").split(",") if part]
     except ValueError:
@@ -112,9 +126,33 @@ def parse_years(text: str | None) -> list[int] | None:
     return sorted(set(years), reverse=True)
 
 
-def hash_password(password: str) -> str:
+def _common_passwords() -> frozenset[str]:
+    """zxcvbn's list of the 30,000 most common passwords (from leaked password sets), lower case."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
+
+
+def check_password(password: str, name: str) -> None:
+    """At least 12 and at most 1,024 characters, not the account name, not a common password (also with
+    digits or symbols appended, e.g. ``password2024!``)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"passwords need at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"passwords may have at most {MAX_PASSWORD} characters (the login form takes no more)")
+    lowered = password.lower()
+    if name and name.lower() in lowered:
+        raise AccountError("the password must not contain the account name")
+    if len(set(lowered)) < 4:
+        raise AccountError("the password needs at least 4 different characters")
+    common = _common_passwords()
+    stem = lowered.rstrip("0123456789!@#$%^&*()-_=+.,?~ ")
+    if lowered in common or (len(stem) >= 4 and stem in common):
+        raise AccountError("this password is on the list of common passwords; choose another")
+
+
+def hash_password(password: str, name: str = "") -> str:
+    check_password(password, name)
     return _hasher.hash(password)
 
 
@@ -122,8 +160,12 @@ def load_accounts(path: Path) -> AccountsFile:
     path = Path(path)
     if not path.exists():
         return AccountsFile()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return AccountsFile.model_validate(data)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return AccountsFile.model_validate(data)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
+        reason = " ".join(str(exc).split())[:500]
+        raise AccountsUnavailable(f"accounts file {path} is not valid ({type(exc).__name__}): {reason}") from None
 
 
 def save_accounts(path: Path, accounts: AccountsFile) -> None:
@@ -154,7 +196,7 @@ def add_user(path: Path, name: str, password: str, role: str, years: list[int] |
     accounts = load_accounts(path)
     if name in accounts.users and not replace:
         raise AccountError(f"account {name!r} exists (use --replace to reset it)")
-    account = Account(role=role, password_hash=hash_password(password), years=years)
+    account = Account(role=role, password_hash=hash_password(password, name), years=years)
     accounts.users[name] = account
     save_accounts(path, accounts)
     return account
@@ -175,9 +217,10 @@ class AccountStore:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._key: tuple | None = None
-        self._accounts = AccountsFile()
+        self._accounts: AccountsFile | AccountsUnavailable = AccountsFile()
 
     def _current(self) -> AccountsFile:
+        """The accounts; a malformed file fails closed (no session, no login: 503), logged once."""
         try:
             st = os.stat(self.path)
             key: tuple | None = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
@@ -185,8 +228,14 @@ class AccountStore:
             key = None
         with self._lock:
             if key != self._key:
-                self._accounts = load_accounts(self.path) if key else AccountsFile()
                 self._key = key
+                try:
+                    self._accounts = load_accounts(self.path) if key else AccountsFile()
+                except AccountsUnavailable as exc:
+                    log.error("%s", exc)
+                    self._accounts = exc
+            if isinstance(self._accounts, AccountsUnavailable):
+                raise self._accounts
             return self._accounts
 
     def get(self, name: str) -> Account | None:
@@ -194,7 +243,7 @@ class AccountStore:
 
     def authenticate(self, name: str, password: str) -> Account | None:
         """The account when the password matches, else None (same cost for unknown names)."""
-        account = self.get(name) if NAME_RE.match(name or "") else None
+        account = self.get(name) if NAME_RE.match(name or "") and len(password) <= MAX_PASSWORD else None
         try:
             _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):

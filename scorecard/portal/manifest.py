@@ -35,9 +35,9 @@ MEDIA_TYPES: dict[str, str] = {
     ".csv": "text/csv; charset=utf-8",
     ".json": "application/json",
 }
-_YEAR_DIR = re.compile(r"^[0-9]{4}$")
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_YEAR_DIR = re.compile(r"\A[0-9]{4}\Z")
+_SEGMENT = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 _CHUNK = 1 << 20
 
 
@@ -103,9 +103,9 @@ def candidate_years(reports_dir: Path) -> list[int]:
     except OSError:
         return []
     for entry in entries:
-        if _YEAR_DIR.match(entry.name) and entry.is_dir(follow_symlinks=False):
-            if os.path.lexists(os.path.join(entry.path, manifest_name(int(entry.name)))):
-                years.append(int(entry.name))
+        year_dir = _YEAR_DIR.match(entry.name) and entry.is_dir(follow_symlinks=False)
+        if year_dir and os.path.lexists(os.path.join(entry.path, manifest_name(int(entry.name)))):
+            years.append(int(entry.name))
     return sorted(years, reverse=True)
 
 
