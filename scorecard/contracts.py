@@ -181,6 +181,9 @@ KPI_ACTUALS = Dataset(
         Column("period", "报告期", PERIOD),
         Column("indicator", "指标", CODE, codes=codes.INDICATORS),
         Column("value", "累计完成值", DECIMAL, min=0),
+        # patent, standard or software-registration numbers or DOIs of what was reported, as written; a cell
+        # may hold several (docs/analytics.md §2 compares them normalised, for duplicate_evidence)
+        Column("evidence_ref", "佐证编号", TEXT, required=False, nullable=True),
     ),
 )
 

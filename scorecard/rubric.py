@@ -104,6 +104,26 @@ class Documented(_Model):
     en: str
 
 
+class Sensitivity(_Model):
+    """Decision robustness (docs/analytics.md §1): the one-at-a-time shift, the random rubrics, the cut-off."""
+
+    delta_points: float = Field(default=5, gt=0, le=50)  # Δ: points moved onto / off one first-level indicator
+    random_rubrics: int = Field(default=200, ge=0, le=10_000)  # random rubrics drawn around the official one
+    seed: int = Field(default=2017, ge=0)  # the draws' seed: the same seed gives the same rubrics
+    fragile_share: float = Field(default=0.9, ge=0, le=1)  # kept in fewer than this share of random rubrics → fragile
+
+
+class Signals(_Model):
+    """Signals for follow-up (docs/analytics.md §2): the thresholds of the six signals."""
+
+    rush_share: float = Field(default=0.6, gt=0, le=1)  # year_end_rush: Q4's share of the year's fiscal spending
+    rush_min_wan: float = Field(default=100, ge=0)  # ... and the year's fiscal spending at least this (万元)
+    copy_min_chars: int = Field(default=20, ge=1)  # copied_summary: normalised summaries at least this long
+    panel_min_experts: int = Field(default=3, ge=2)  # expert_disagreement: a panel of at least this many experts ...
+    panel_spread: float = Field(default=30, gt=0, le=100)  # ... whose highest and lowest score differ by this much
+    cluster_min: int = Field(default=2, ge=2)  # undertaker_cluster: problem projects of one undertaker in the year
+
+
 class RubricFile(_Model):
     version: str = Field(min_length=1)
     title_zh: str = ""
@@ -114,6 +134,8 @@ class RubricFile(_Model):
     grade_bands: list[GradeBand]
     flags: list[Documented] = Field(default_factory=list)
     recommendations: list[Documented] = Field(default_factory=list)
+    sensitivity: Sensitivity = Field(default_factory=Sensitivity)
+    signals: Signals = Field(default_factory=Signals)
 
 
 class Rubric:
@@ -139,6 +161,28 @@ class Rubric:
     @property
     def thresholds(self) -> Thresholds:
         return self.model.thresholds
+
+    @property
+    def sensitivity(self) -> Sensitivity:
+        return self.model.sensitivity
+
+    @property
+    def signals(self) -> Signals:
+        return self.model.signals
+
+    @property
+    def group_points(self) -> dict[str, float]:
+        """Points per first-level indicator, in the fixed order process, output, outcome, expert."""
+        by_code = {ind.code: ind.total_points for ind in self.model.indicators}
+        return {code: by_code.get(code, 0.0) for code in INDICATOR_CODES}
+
+    def analytics_params(self) -> dict[str, Any]:
+        """The SQL parameters of sql/analytics/: the review's, plus the signals' thresholds (``$rush_share`` …)
+        and the robustness cut-off ``$fragile_share``, as exact decimals."""
+        out = self.params()
+        out.update({k: exact(v) for k, v in self.model.signals.model_dump().items()})
+        out["fragile_share"] = exact(self.model.sensitivity.fragile_share)
+        return out
 
     @property
     def grade_bands(self) -> dict[str, float]:
@@ -295,9 +339,28 @@ def _check(model: RubricFile, path: Path) -> None:
     unknown = [c for c in flag_codes if c not in codes.FLAGS]
     if unknown:
         raise RubricError(f"{path}: flags: unknown flag {', '.join(unknown)} (known: {', '.join(codes.FLAGS)})")
+    _check_sensitivity(model, path)
     rec_codes = [rec.code for rec in model.recommendations]
     if rec_codes and rec_codes != list(RECOMMENDATION_ORDER):
         raise RubricError(
             f"{path}: recommendations: the rules are tested in the fixed order "
             f"{', '.join(RECOMMENDATION_ORDER)} (sql/review/80_recommendation.sql); got {', '.join(rec_codes)}"
         )
+
+
+def _check_sensitivity(model: RubricFile, path: Path) -> None:
+    """Every scenario of docs/analytics.md §1 must be a rubric: g − Δ leaves no first-level indicator
+    below 0 points, and g + Δ leaves the others something to give (no indicator holds all 100)."""
+    delta = model.sensitivity.delta_points
+    for ind in model.indicators:
+        if ind.total_points < delta:
+            raise RubricError(
+                f"{path}: sensitivity.delta_points: {delta:g} is more than the {ind.total_points:g} points of "
+                f"indicator {ind.code!r}, so the scenario {ind.code}-{delta:g} would give it negative points; "
+                f"lower delta_points"
+            )
+        if math.isclose(ind.total_points, 100.0, abs_tol=1e-9):
+            raise RubricError(
+                f"{path}: sensitivity: indicator {ind.code!r} holds all 100 points, so no other indicator can give "
+                f"points to it; the robustness scenarios need at least two indicators with points"
+            )

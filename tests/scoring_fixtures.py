@@ -133,8 +133,8 @@ def target(project_id: str, indicator: str, value: float, due: str | None = None
     return {"project_id": project_id, "indicator": indicator, "target_value": value, "due_date": d(due)}
 
 
-def actual(project_id: str, indicator: str, period: str, value: float) -> dict[str, Any]:
-    return {"project_id": project_id, "indicator": indicator, "period": period, "value": value}
+def actual(project_id: str, indicator: str, period: str, value: float, evidence_ref: str | None = None) -> dict[str, Any]:
+    return {"project_id": project_id, "indicator": indicator, "period": period, "value": value, "evidence_ref": evidence_ref}
 
 
 def expert(project_id: str, year: int, score: float, veto: bool | None = False) -> dict[str, Any]:

@@ -9,6 +9,7 @@ SELECT
     a.period,
     last_day(make_date(CAST(left(a.period, 4) AS INTEGER), CAST(right(a.period, 1) AS INTEGER) * 3, 1)) AS period_end,
     a.value,
+    a.evidence_ref,
     a._source_file,
     a._source_row,
     a._file_sha256,
