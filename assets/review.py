@@ -75,6 +75,18 @@ def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
             partitions_def=review_years,
         ),
         dg.AssetSpec(
+            "review_measure",
+            description="What the review measured at the as-of date, written once: mart.review_measure (money at A, "
+            "milestone and KPI counts, expert panel, each leaf's share achieved), mart.review_milestone, mart.review_kpi, "
+            "mart.review_timeline (money over time) and mart.disbursement_by_year (the programme's money per calendar "
+            "year). Summaries, reports, dashboards and analyses read these, never the facts.",
+            deps=["project_review"],
+            group_name="review",
+            kinds={"duckdb"},
+            owners=["team:evaluation"],
+            partitions_def=review_years,
+        ),
+        dg.AssetSpec(
             "review_reason",
             description="mart.review_reason: the rule behind every grade, flag and recommendation, in Chinese and English, "
             "with the numbers behind it.",
@@ -179,18 +191,32 @@ def project_review(context: dg.AssetExecutionContext, config: RubricSelection, w
         ],
     )
     yield dg.MaterializeResult(asset_key="review_reason", metadata={"dagster/row_count": reasons})
+    yield dg.MaterializeResult(asset_key="review_measure", metadata=measured_counts(warehouse, schema, years))
+
+
+def measured_counts(warehouse: Warehouse, schema: str, years: list[int]) -> dict:
+    """Rows of each measured-values mart for the run's years (the review_measure asset's metadata)."""
+    tables = ("review_measure", "review_milestone", "review_kpi", "review_timeline", "disbursement_by_year")
+    with warehouse.get_connection() as con:
+        counts = {
+            t: con.sql(
+                f"SELECT count(*) FROM {schema}.{t} WHERE review_year IN (SELECT unnest($years))", params={"years": years}
+            ).fetchall()[0][0]
+            for t in tables
+        }
+    return {"dagster/row_count": counts["review_measure"], **{f"rows_{t}": n for t, n in counts.items()}}
 
 
 @dg.asset(
-    deps=["project_review"],
+    deps=["project_review", "review_measure"],
     partitions_def=review_years,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="review",
     kinds={"duckdb"},
     owners=["team:evaluation"],
     pool=WRITER_POOL,
-    description="mart.program_summary, mart.program_target, mart.disbursement_by_year: the year per field, plan, "
-    "department and support mode; programme targets (programme file) met or not; money per year against the annual budget.",
+    description="mart.program_summary, mart.program_target: the year per field, plan, department and support mode, "
+    "and the programme targets (programme file) met or not — from what the review measured (review_measure), never the facts.",
 )
 def program_summary(context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths) -> dg.MaterializeResult:
     from scorecard.review import summarize_year

@@ -195,20 +195,21 @@ def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap
         info = con.sql("SELECT * FROM _dash_sel ORDER BY project_id").fetchall()
         info_cols = [c for c in con.sql("SELECT * FROM _dash_sel LIMIT 0").columns]
         group = lambda sql: {pid: rest for pid, *rest in con.sql(sql, params=[year]).fetchall()}  # noqa: E731
-        ms = group("""SELECT m.project_id, list([m.milestone_no::VARCHAR, m.planned_date::VARCHAR, m.completed_date::VARCHAR, m.description] ORDER BY m.milestone_no)
-                      FROM fact_milestone m JOIN _dash_sel s USING (project_id) WHERE ? IS NOT NULL GROUP BY 1""")
-        disb = group("""SELECT d.project_id, list([d.payment_date::VARCHAR, d.cum::VARCHAR] ORDER BY d.payment_date)
-                        FROM (SELECT project_id, payment_date, sum(sum(signed_amount_wan)) OVER (PARTITION BY project_id ORDER BY payment_date) AS cum
-                              FROM fact_disbursement JOIN _dash_sel USING (project_id) GROUP BY project_id, payment_date) d WHERE ? IS NOT NULL GROUP BY 1""")
-        prog = group("""SELECT g.project_id, list([g.period_end::VARCHAR, g.fiscal_spent_wan::VARCHAR, g.total_spent_wan::VARCHAR] ORDER BY g.period_end)
-                        FROM fact_progress g JOIN _dash_sel s USING (project_id) WHERE g.period_end <= s.as_of_date AND ? IS NOT NULL GROUP BY 1""")
+        # what the review measured at A (marts only): milestones, money over time, KPI targets and actuals
+        ms = group("""SELECT m.project_id, list([m.milestone_no::VARCHAR, m.planned_date::VARCHAR, m.completed_date::VARCHAR,
+                                                 m.description] ORDER BY m.milestone_no)
+                      FROM mart.review_milestone m JOIN _dash_sel s USING (project_id) WHERE m.review_year = ? GROUP BY 1""")
+        disb = group("""SELECT t.project_id,
+                               list_transform(t.disbursed, lambda x: [x.payment_date::VARCHAR, x.cumulative_wan::VARCHAR])
+                        FROM mart.review_timeline t JOIN _dash_sel s USING (project_id) WHERE t.review_year = ?""")
+        prog = group("""SELECT t.project_id,
+                               list_transform(t.progress, lambda x: [x.period_end::VARCHAR, x.fiscal_spent_wan::VARCHAR,
+                                                                     x.total_spent_wan::VARCHAR])
+                        FROM mart.review_timeline t JOIN _dash_sel s USING (project_id) WHERE t.review_year = ?""")
         ev = group("""SELECT r.project_id, list([r.as_of_date::VARCHAR, r.ev::VARCHAR, r.pv::VARCHAR] ORDER BY r.review_year)
                       FROM mart.project_review r JOIN _dash_sel s USING (project_id) WHERE r.review_year <= ? GROUP BY 1""")
-        kpi = group("""SELECT t.project_id, list([t.indicator, t.target_value::VARCHAR, a.value::VARCHAR])
-                       FROM fact_kpi_target t JOIN _dash_sel s USING (project_id)
-                       LEFT JOIN (SELECT k.project_id, k.indicator, arg_max(k.value, k.period_end) AS value
-                                  FROM fact_kpi k JOIN _dash_sel s USING (project_id) WHERE k.period_end <= s.as_of_date GROUP BY ALL) a
-                       USING (project_id, indicator) WHERE ? IS NOT NULL GROUP BY 1""")
+        kpi = group("""SELECT k.project_id, list([k.indicator, k.target_value::VARCHAR, k.actual::VARCHAR] ORDER BY k.indicator)
+                       FROM mart.review_kpi k JOIN _dash_sel s USING (project_id) WHERE k.review_year = ? GROUP BY 1""")
     finally:
         con.execute("DROP TABLE IF EXISTS _dash_sel")
     items = []

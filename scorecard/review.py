@@ -35,8 +35,18 @@ from scorecard.db import identifier, run_sql, sql_files, transaction
 from scorecard.programme import Programme, load_programme
 from scorecard.rubric import Rubric
 
-REVIEW_TABLES = ("project_review", "review_reason", "review_year_state")
-SUMMARY_TABLES = ("program_summary", "program_target", "disbursement_by_year")
+# table written by the review -> the temp table of sql/review/ that holds the year's rows
+REVIEW_OUTPUTS = {
+    "project_review": "review_result",
+    "review_reason": "review_reasons",
+    "review_measure": "review_measure_result",
+    "review_milestone": "review_milestone_result",
+    "review_kpi": "review_kpi_result",
+    "review_timeline": "review_timeline_result",
+    "disbursement_by_year": "review_disbursement_by_year",
+}
+REVIEW_TABLES = (*REVIEW_OUTPUTS, "review_year_state")
+SUMMARY_TABLES = ("program_summary", "program_target")
 MART_TABLES = REVIEW_TABLES + SUMMARY_TABLES
 
 
@@ -82,11 +92,16 @@ def _drop_outdated(con: duckdb.DuckDBPyConnection, schema: str) -> None:
             con.execute(f"DROP TABLE {schema}.{table}")
 
 
+def as_of_date(year: int) -> date:
+    """The as-of date A of review year Y: 31 December of Y (docs/scoring.md §1) — its one definition."""
+    return date(int(year), 12, 31)
+
+
 def review_params(year: int, rubric: Rubric, programme: Programme | None = None) -> dict[str, Any]:
     """Everything the review and summary SQL bind: year, as-of date (31 Dec), the rubric's and the
     programme's values."""
     programme = programme or load_programme()
-    return {**rubric.params(), **programme.params(), "review_year": int(year), "as_of": date(int(year), 12, 31)}
+    return {**rubric.params(), **programme.params(), "review_year": int(year), "as_of": as_of_date(year)}
 
 
 def _load_labels(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None:
@@ -143,7 +158,7 @@ def missing_history(con: duckdb.DuckDBPyConnection, year: int, schema: str, prog
             f"""SELECT y.review_year
                 FROM (SELECT unnest(range($first, $year)) AS review_year) AS y
                 WHERE EXISTS (SELECT 1 FROM dim_project AS p
-                              WHERE p.start_date <= make_date(y.review_year, 12, 31)
+                              WHERE p.start_date <= make_date(y.review_year + 1, 1, 1) - 1  -- A (as_of_date)
                                 AND p.end_date >= make_date(y.review_year, 1, 1))
                   AND y.review_year NOT IN (SELECT review_year FROM {schema}.review_year_state)
                   AND y.review_year NOT IN (SELECT DISTINCT review_year FROM {schema}.project_review)
@@ -180,7 +195,7 @@ def _score_one(con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema
         run_sql(con, f"review/{path.name}", params)
 
     with transaction(con):
-        for table, source in (("project_review", "review_result"), ("review_reason", "review_reasons")):
+        for table, source in REVIEW_OUTPUTS.items():
             con.execute(f"DELETE FROM {schema}.{table} WHERE review_year = ?", [int(year)])
             con.execute(f"INSERT INTO {schema}.{table} BY NAME SELECT * FROM {source}")
         _record_state(con, year, rubric, schema)
@@ -230,7 +245,10 @@ def summarize_year(
     programme = programme or load_programme()
     ensure_mart(con, schema)
     params = review_params(year, rubric, programme)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW scored_review AS SELECT * FROM {schema}.project_review")
+    # the summary reads what the review measured, in the target schema (never the facts)
+    for view, table in (("scored_review", "project_review"), ("scored_measure", "review_measure"),
+                        ("scored_disbursement", "disbursement_by_year")):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {schema}.{table}")
     _load_programme_targets(con, programme)
     for path in sql_files("summary"):
         run_sql(con, f"summary/{path.name}", params)

@@ -243,11 +243,46 @@ def build_fixture_warehouse(con: duckdb.DuckDBPyConnection, rubric_version: str 
                p.approved_funding_wan * 0.4 AS ac, NULL AS cpi, NULL AS eac, NULL AS tcpi, 300.0 AS es_days
         FROM review r JOIN dim_project p USING (project_id)
     """)
+    _measured(con)
     reasons = [(pid, year, code, zh, en, json.dumps(nums)) for (pid, year), rows in REASONS.items() for code, zh, en, nums in rows]
     con.executemany("INSERT INTO mart.review_reason VALUES (?, ?, ?, ?, ?, ?)", reasons)
     _program_summary(con, rubric_version)
     _targets_and_funds(con)
     _quality(con)
+
+
+def _measured(con: duckdb.DuckDBPyConnection) -> None:
+    """The measured-values marts the report and dashboards read (the review would write them), derived here
+    from the fixture's facts for the fixture's review rows."""
+    con.execute("""
+        INSERT INTO mart.review_milestone
+        SELECT r.project_id, r.review_year, m.milestone_no, m.description, m.planned_date, m.completed_date, m.weight,
+               m.weight_share, m.planned_date <= r.as_of_date, coalesce(m.completed_date <= r.as_of_date, false),
+               coalesce(m.planned_date <= r.as_of_date AND m.completed_date <= r.as_of_date
+                        AND m.completed_date <= m.planned_date + 30, false),
+               CASE WHEN m.planned_date <= r.as_of_date AND NOT coalesce(m.completed_date <= r.as_of_date, false)
+                    THEN datediff('day', m.planned_date, r.as_of_date) END
+        FROM mart.project_review r JOIN fact_milestone m USING (project_id)""")
+    con.execute("""
+        INSERT INTO mart.review_kpi
+        SELECT r.project_id, r.review_year, t.indicator, t.kind, t.target_value, t.due_date, 0.5, t.target_value * 0.5,
+               coalesce(a.value, 0), coalesce(a.value, 0) / (t.target_value * 0.5), true,
+               coalesce(a.value, 0) >= t.target_value * 0.5
+        FROM mart.project_review r JOIN fact_kpi_target t USING (project_id)
+        LEFT JOIN (SELECT r.project_id, r.review_year, k.indicator, arg_max(k.value, k.period_end) AS value
+                   FROM mart.project_review r JOIN fact_kpi k USING (project_id)
+                   WHERE k.period_end <= r.as_of_date GROUP BY ALL) a USING (project_id, review_year, indicator)""")
+    con.execute("""
+        INSERT INTO mart.review_timeline
+        SELECT r.project_id, r.review_year,
+               coalesce((SELECT list({'payment_date': d.payment_date, 'cumulative_wan': d.cum} ORDER BY d.payment_date)
+                         FROM (SELECT payment_date, sum(sum(signed_amount_wan)) OVER (ORDER BY payment_date) AS cum
+                               FROM fact_disbursement WHERE project_id = r.project_id AND payment_date <= r.as_of_date
+                               GROUP BY payment_date) d), []),
+               coalesce((SELECT list({'period_end': g.period_end, 'fiscal_spent_wan': g.fiscal_spent_wan,
+                                      'total_spent_wan': g.total_spent_wan} ORDER BY g.period_end)
+                         FROM fact_progress g WHERE g.project_id = r.project_id AND g.period_end <= r.as_of_date), [])
+        FROM mart.project_review r""")
 
 
 def _program_summary(con: duckdb.DuckDBPyConnection, rubric_version: str) -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from scorecard.review import as_of_date as review_as_of
+
 # column -> (中文, English, kind); kind drives the number format in the HTML/PDF and the XLSX.
 COLUMNS: dict[str, tuple[str, str, str]] = {
     "metric": ("指标", "Metric", "text"),
@@ -166,7 +168,7 @@ def as_of_date(con: duckdb.DuckDBPyConnection, year: int):
     rows = con.sql("SELECT max(as_of_date) FROM mart.project_review WHERE review_year = ?", params=[year]).fetchall()
     import datetime as dt
 
-    return rows[0][0] or dt.date(year, 12, 31)
+    return rows[0][0] or review_as_of(year)
 
 
 # --- 1 summary ----------------------------------------------------------------------------------
@@ -236,16 +238,18 @@ def distribution(con, year: int, dimension: str) -> pl.DataFrame:
 
 # --- 4 progress ---------------------------------------------------------------------------------
 def milestones_by_field(con, year: int) -> pl.DataFrame:
+    """Milestones per field at the as-of date, from what the review measured (mart.review_milestone)."""
     return q(con, """
-        WITH r AS (SELECT project_id, as_of_date, on_time_rate FROM mart.project_review WHERE review_year = ?),
+        WITH r AS (SELECT project_id, on_time_rate FROM mart.project_review WHERE review_year = ?),
         m AS (
             SELECT p.field, m.project_id,
                    count(*) AS milestones,
-                   count(*) FILTER (m.planned_date <= r.as_of_date) AS due,
-                   count(*) FILTER (m.completed_date <= r.as_of_date) AS done,
-                   count(*) FILTER (m.planned_date <= r.as_of_date AND m.completed_date <= r.as_of_date) AS done_due,
-                   count(*) FILTER (m.planned_date <= r.as_of_date AND (m.completed_date IS NULL OR m.completed_date > r.as_of_date)) AS overdue
-            FROM r JOIN fact_milestone m USING (project_id) JOIN dim_project p USING (project_id)
+                   count(*) FILTER (m.is_due) AS due,
+                   count(*) FILTER (m.is_done) AS done,
+                   count(*) FILTER (m.is_due AND m.is_done) AS done_due,
+                   count(*) FILTER (m.is_due AND NOT m.is_done) AS overdue
+            FROM mart.review_milestone m JOIN dim_project p USING (project_id)
+            WHERE m.review_year = ?
             GROUP BY p.field, m.project_id)
         SELECT p.field, count(DISTINCT r.project_id)::INTEGER AS projects,
                coalesce(sum(m.milestones), 0)::BIGINT AS milestones, coalesce(sum(m.due), 0)::BIGINT AS due,
@@ -253,16 +257,15 @@ def milestones_by_field(con, year: int) -> pl.DataFrame:
                sum(m.done_due) / nullif(sum(m.due), 0) AS completion_rate,
                avg(r.on_time_rate) AS mean_on_time_rate
         FROM r JOIN dim_project p USING (project_id) LEFT JOIN m USING (project_id)
-        GROUP BY p.field ORDER BY projects DESC, p.field""", [year])
+        GROUP BY p.field ORDER BY projects DESC, p.field""", [year, year])
 
 
 def overdue_milestones(con, year: int) -> pl.DataFrame:
+    """Due and not done at the as-of date (mart.review_milestone), longest overdue first."""
     return q(con, """
-        SELECT m.project_id, p.project_name, p.field, m.milestone_no, m.description, m.planned_date,
-               datediff('day', m.planned_date, r.as_of_date) AS days_overdue
-        FROM mart.project_review r JOIN fact_milestone m USING (project_id) JOIN dim_project p USING (project_id)
-        WHERE r.review_year = ? AND m.planned_date <= r.as_of_date
-          AND (m.completed_date IS NULL OR m.completed_date > r.as_of_date)
+        SELECT m.project_id, p.project_name, p.field, m.milestone_no, m.description, m.planned_date, m.days_overdue
+        FROM mart.review_milestone m JOIN dim_project p USING (project_id)
+        WHERE m.review_year = ? AND m.days_overdue IS NOT NULL
         ORDER BY days_overdue DESC, m.project_id, m.milestone_no""", [year])
 
 
@@ -296,16 +299,14 @@ def spi_stats(con, year: int) -> dict:
 
 # --- 5 outputs ----------------------------------------------------------------------------------
 def kpi_by_indicator(con, year: int) -> pl.DataFrame:
+    """Contract targets and actuals at the as-of date per indicator (mart.review_kpi)."""
     return q(con, """
-        WITH r AS (SELECT project_id, as_of_date FROM mart.project_review WHERE review_year = ?),
-        a AS (SELECT k.project_id, k.indicator, arg_max(k.value, k.period_end) AS value
-              FROM fact_kpi k JOIN r USING (project_id) WHERE k.period_end <= r.as_of_date GROUP BY ALL)
-        SELECT t.indicator, any_value(t.kind) AS kind, any_value(i.unit) AS unit, count(*) AS projects,
-               sum(t.target_value) AS target_value, coalesce(sum(a.value), 0) AS actual_value,
-               coalesce(sum(a.value), 0) / nullif(sum(t.target_value), 0) AS achievement
-        FROM fact_kpi_target t JOIN r USING (project_id) JOIN dim_indicator i USING (indicator)
-        LEFT JOIN a USING (project_id, indicator)
-        GROUP BY t.indicator ORDER BY kind DESC, projects DESC, t.indicator""", [year])
+        SELECT k.indicator, any_value(k.kind) AS kind, any_value(i.unit) AS unit, count(*) AS projects,
+               sum(k.target_value) AS target_value, coalesce(sum(k.actual), 0) AS actual_value,
+               coalesce(sum(k.actual), 0) / nullif(sum(k.target_value), 0) AS achievement
+        FROM mart.review_kpi k JOIN dim_indicator i USING (indicator)
+        WHERE k.review_year = ?
+        GROUP BY k.indicator ORDER BY kind DESC, projects DESC, k.indicator""", [year])
 
 
 def kpi_by_field(con, year: int) -> pl.DataFrame:

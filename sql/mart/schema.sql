@@ -134,3 +134,97 @@ CREATE TABLE IF NOT EXISTS mart.review_year_state (
     rubric_version VARCHAR NOT NULL,
     rubric_sha256 VARCHAR NOT NULL
 );
+
+-- What the review measured at the as-of date, per reviewed project and year (docs/scoring.md §2–§5):
+-- the inputs of every score, written once by the review and read by summaries, reports, dashboards
+-- and analyses (never recomputed from the facts).
+CREATE TABLE IF NOT EXISTS mart.review_measure (
+    project_id VARCHAR NOT NULL,
+    review_year INTEGER NOT NULL,
+    as_of_date DATE NOT NULL,
+    elapsed_days INTEGER NOT NULL,           -- f = elapsed_days / total_days (§1)
+    total_days INTEGER NOT NULL,
+    net_disbursed_wan DECIMAL(18,4) NOT NULL, -- D at A (§2)
+    disbursed_wan DECIMAL(18,4) NOT NULL,
+    recovered_wan DECIMAL(18,4) NOT NULL,
+    first_disbursement_date DATE,
+    latest_period VARCHAR,                   -- the report that gives the values at A
+    fiscal_spent_wan DECIMAL(18,4) NOT NULL,
+    self_arrived_wan DECIMAL(18,4) NOT NULL,
+    total_spent_wan DECIMAL(18,4) NOT NULL,
+    self_expected_wan DOUBLE,                -- self funding × f
+    n_reports_in_year INTEGER NOT NULL,
+    n_milestones INTEGER NOT NULL,
+    n_due INTEGER NOT NULL,
+    n_done INTEGER NOT NULL,
+    n_on_time INTEGER NOT NULL,
+    n_long_overdue INTEGER NOT NULL,         -- stalled inputs (§5)
+    n_done_in_window INTEGER NOT NULL,
+    due_weight DECIMAL(38,4) NOT NULL,
+    done_weight DECIMAL(38,4) NOT NULL,
+    n_output INTEGER NOT NULL,               -- KPI targets counted, and behind their expected value
+    n_output_short INTEGER NOT NULL,
+    n_outcome INTEGER NOT NULL,
+    n_outcome_short INTEGER NOT NULL,
+    n_experts INTEGER NOT NULL,
+    n_veto INTEGER NOT NULL,
+    expert_max DOUBLE,
+    expert_min DOUBLE,
+    expert_trimmed BOOLEAN NOT NULL,
+    ach_spi DOUBLE,                          -- share of each leaf's points earned, 0..1, exact at the cap,
+    ach_on_time DOUBLE,                      -- NULL = the leaf does not apply (§3)
+    ach_fund_execution DOUBLE,
+    ach_self_funding DOUBLE,
+    ach_output DOUBLE,
+    ach_outcome DOUBLE,
+    ach_expert DOUBLE,
+    applicable_points DOUBLE NOT NULL,
+    n_warning_flags INTEGER NOT NULL,        -- flags other than veto (§5)
+    prev_decision VARCHAR,                   -- last year's effective decision: recorded, else recommended
+    prev_recorded_decision VARCHAR,
+    PRIMARY KEY (project_id, review_year)
+);
+
+-- Every milestone of a reviewed project at the as-of date (docs/scoring.md §2).
+CREATE TABLE IF NOT EXISTS mart.review_milestone (
+    project_id VARCHAR NOT NULL,
+    review_year INTEGER NOT NULL,
+    milestone_no INTEGER NOT NULL,
+    description VARCHAR,
+    planned_date DATE NOT NULL,
+    completed_date DATE,                     -- as reported (may be after A)
+    weight DECIMAL(18,4) NOT NULL,
+    weight_share DOUBLE NOT NULL,
+    is_due BOOLEAN NOT NULL,
+    is_done BOOLEAN NOT NULL,                -- completed on or before A
+    is_on_time BOOLEAN NOT NULL,             -- due, done, within the grace days
+    days_overdue INTEGER,                    -- due and not done: days past plan at A
+    PRIMARY KEY (project_id, review_year, milestone_no)
+);
+
+-- Every KPI target of a reviewed project at the as-of date (docs/scoring.md §2).
+CREATE TABLE IF NOT EXISTS mart.review_kpi (
+    project_id VARCHAR NOT NULL,
+    review_year INTEGER NOT NULL,
+    indicator VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,                   -- output | outcome
+    target_value DECIMAL(18,4) NOT NULL,
+    due_date DATE,
+    f_i DOUBLE NOT NULL,                     -- time-proportional share of the target due by A
+    expected DOUBLE NOT NULL,                -- target × f_i
+    actual DECIMAL(18,4) NOT NULL,           -- cumulative value at A (0 if none)
+    ratio DOUBLE,                            -- actual / expected; NULL when nothing is expected yet
+    counts BOOLEAN NOT NULL,                 -- expected > 0: the indicator counts
+    met BOOLEAN NOT NULL,                    -- actual ≥ expected, decided exactly
+    PRIMARY KEY (project_id, review_year, indicator)
+);
+
+-- The money of a reviewed project over time up to the as-of date, for the drill-down dashboard:
+-- cumulative net disbursement at each payment date, and the progress values of each report quarter.
+CREATE TABLE IF NOT EXISTS mart.review_timeline (
+    project_id VARCHAR NOT NULL,
+    review_year INTEGER NOT NULL,
+    disbursed STRUCT(payment_date DATE, cumulative_wan DECIMAL(38,4))[] NOT NULL,
+    progress STRUCT(period_end DATE, fiscal_spent_wan DECIMAL(18,4), total_spent_wan DECIMAL(18,4))[] NOT NULL,
+    PRIMARY KEY (project_id, review_year)
+);

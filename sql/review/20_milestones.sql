@@ -1,22 +1,36 @@
--- Step 2a — milestone measures at the as-of date A (SCORING.md §2, §5 stalled inputs, §9 day counts).
+-- Step 2a — milestone measures at the as-of date A (docs/scoring.md §2, §5 stalled inputs, §9 day counts).
 -- Weights are normalised per project in fact_milestone.weight_share (w_k = weight_k / Σ weight).
 -- Due: planned_date ≤ A. Done: completed_date ≤ A (0/100 method).
 -- Parameters: $grace_days (on time = completed ≤ planned + 30 days, inclusive),
 -- $stall_overdue_days, $stall_window_days.
+-- Per milestone at A (stored as mart.review_milestone): due, done, on time, days overdue.
+CREATE OR REPLACE TEMP TABLE review_milestone_status AS
+SELECT
+    s.project_id,
+    s.review_year,
+    s.as_of_date,
+    f.milestone_no,
+    f.description,
+    f.planned_date,
+    f.completed_date,
+    f.weight,
+    f.weight_share,
+    f.planned_date <= s.as_of_date AS is_due,
+    coalesce(f.completed_date <= s.as_of_date, false) AS is_done,
+    -- on time: due, done by A, and completed_date ≤ planned_date + grace days (inclusive, §9)
+    f.planned_date <= s.as_of_date AND coalesce(f.completed_date <= s.as_of_date, false)
+        AND f.completed_date <= f.planned_date + CAST($grace_days AS INTEGER) AS is_on_time,
+    -- due and not done by A: days past the planned date; else NULL
+    CASE
+        WHEN f.planned_date <= s.as_of_date AND NOT coalesce(f.completed_date <= s.as_of_date, false)
+        THEN datediff('day', f.planned_date, s.as_of_date)
+    END AS days_overdue
+FROM review_scope AS s
+JOIN fact_milestone AS f USING (project_id);
+
 CREATE OR REPLACE TEMP TABLE review_milestones AS
 WITH m AS (
-    SELECT
-        s.project_id,
-        s.as_of_date,
-        f.milestone_no,
-        f.planned_date,
-        f.completed_date,
-        f.weight,
-        f.weight_share,
-        f.planned_date <= s.as_of_date AS is_due,
-        coalesce(f.completed_date <= s.as_of_date, false) AS is_done
-    FROM review_scope AS s
-    JOIN fact_milestone AS f USING (project_id)
+    SELECT * FROM review_milestone_status
 ),
 agg AS (
 SELECT
@@ -26,9 +40,7 @@ SELECT
     count(m.milestone_no) FILTER (WHERE m.is_done) AS n_done,
     count(m.milestone_no) FILTER (WHERE m.is_due AND m.is_done) AS n_due_done,
     -- on time: due, done by A, and completed_date ≤ planned_date + grace days (inclusive, §9)
-    count(m.milestone_no) FILTER (
-        WHERE m.is_due AND m.is_done AND m.completed_date <= m.planned_date + CAST($grace_days AS INTEGER)
-    ) AS n_on_time,
+    count(m.milestone_no) FILTER (WHERE m.is_on_time) AS n_on_time,
     coalesce(sum(m.weight_share) FILTER (WHERE m.is_due), 0.0) AS pv_w,   -- PVw = Σ w over due
     coalesce(sum(m.weight_share) FILTER (WHERE m.is_done), 0.0) AS ev_w,  -- EVw = Σ w over done
     -- the same as exact decimal sums of the raw weights (the shares' common divisor cancels):

@@ -1,4 +1,4 @@
--- Step 3 — points (SCORING.md §3, §9). Leaf points come from the rubric ($w_<leaf>).
+-- Step 3 — points (docs/scoring.md §3, §9). Leaf points come from the rubric ($w_<leaf>).
 -- A leaf whose measured value is NULL is not applicable: it earns nothing and its points leave the
 -- denominator. coverage = applicable points / 100 (the rubric's points add up to 100).
 -- total_score = 100 × Σ earned / Σ applicable, rounded to 2 decimals half away from zero.
@@ -23,26 +23,40 @@ WITH measured AS (
     LEFT JOIN review_kpi AS k USING (project_id)
     LEFT JOIN review_experts AS e USING (project_id)
 ),
-earned AS (
-    -- points earned per leaf; NULL = not applicable (caps apply only here, §9). Whether a cap is
-    -- reached is decided on exact decimals (spi_full, e_full, r_full: §10), so a rate that is exactly
-    -- at its cap earns exactly the leaf's points.
+achieved AS (
+    -- per leaf, the share of its points earned (0..1; NULL = not applicable): the measured value capped
+    -- at its full-points level (caps apply only here, §9). Whether a cap is reached is decided on exact
+    -- decimals (spi_full, e_full, r_full: §10), so a rate that is exactly at its cap earns exactly 1.
+    -- Stored in mart.review_measure (ach_*) for the analyses that rescore with other weights.
     SELECT
         *,
-        $w_spi * CASE WHEN spi IS NULL THEN NULL WHEN spi_full THEN 1.0 ELSE spi END AS pts_spi,
-        $w_on_time * on_time_rate AS pts_on_time,
-        $w_fund_execution * CASE
+        CASE WHEN spi IS NULL THEN NULL WHEN spi_full THEN 1.0 ELSE spi END AS ach_spi,
+        on_time_rate AS ach_on_time,
+        CASE
             WHEN fund_execution_rate IS NULL THEN NULL
             WHEN e_full THEN 1.0
             ELSE fund_execution_rate / $exec_target
-        END AS pts_fund_execution,
-        $w_self_funding * CASE
+        END AS ach_fund_execution,
+        CASE
             WHEN self_funding_arrival_rate IS NULL THEN NULL WHEN r_full THEN 1.0 ELSE self_funding_arrival_rate
-        END AS pts_self_funding,
-        $w_output * output_achievement AS pts_output,
-        $w_outcome * outcome_achievement AS pts_outcome,
-        $w_expert * expert_score / 100.0 AS pts_expert
+        END AS ach_self_funding,
+        output_achievement AS ach_output,
+        outcome_achievement AS ach_outcome,
+        expert_score / 100.0 AS ach_expert
     FROM measured
+),
+earned AS (
+    -- points earned per leaf = the rubric's points × the share achieved
+    SELECT
+        *,
+        $w_spi * ach_spi AS pts_spi,
+        $w_on_time * ach_on_time AS pts_on_time,
+        $w_fund_execution * ach_fund_execution AS pts_fund_execution,
+        $w_self_funding * ach_self_funding AS pts_self_funding,
+        $w_output * ach_output AS pts_output,
+        $w_outcome * ach_outcome AS pts_outcome,
+        $w_expert * expert_score / 100.0 AS pts_expert
+    FROM achieved
 ),
 summed AS (
     SELECT

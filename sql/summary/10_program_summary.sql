@@ -1,23 +1,11 @@
 -- Programme summary of review year Y per dimension — all, field, plan, department, support_mode
--- (DATA.md "Output contract" mart.program_summary; REPORT.md chapters 1, 3, 6, 7).
--- Reads the scored rows of Y (temp view scored_review over <schema>.project_review) and, for the
--- money, the facts at the as-of date A exactly as the review reads them (SCORING.md §2, §9).
+-- (docs/data-contract.md "Output contract" mart.program_summary; docs/report.md chapters 1, 3, 6, 7).
+-- Reads what the review measured — the scored rows of Y (temp view scored_review over
+-- <schema>.project_review) and their money at A (scored_measure over <schema>.review_measure) — and
+-- dim_project for the groupings. Never the facts: one derivation per datum.
 
 -- One row per reviewed project with its groupings and its money at A.
 CREATE OR REPLACE TEMP TABLE summary_project AS
-WITH pay AS (
-    SELECT d.project_id, sum(d.signed_amount_wan) AS net_disbursed_wan
-    FROM fact_disbursement AS d
-    WHERE d.payment_date <= CAST($as_of AS DATE)
-    GROUP BY d.project_id
-),
-latest AS (
-    -- progress values at A: the latest report whose quarter ends on or before A
-    SELECT r.project_id, r.fiscal_spent_wan, r.self_arrived_wan
-    FROM fact_progress AS r
-    WHERE r.period_end <= CAST($as_of AS DATE)
-    QUALIFY row_number() OVER (PARTITION BY r.project_id ORDER BY r.period_end DESC) = 1
-)
 SELECT
     s.project_id,
     s.grade,
@@ -30,16 +18,14 @@ SELECT
     p.department,
     p.support_mode,
     p.approved_funding_wan,
-    coalesce(pay.net_disbursed_wan, 0.0) AS net_disbursed_wan,
-    coalesce(latest.fiscal_spent_wan, 0.0) AS fiscal_spent_wan,
-    coalesce(latest.self_arrived_wan, 0.0) AS self_arrived_wan,
-    -- potential problem project: this many flags or more, veto aside (SCORING.md §5)
-    len(list_filter(string_split(s.flags, ','), lambda f: f NOT IN ('', 'veto'))) >= $problem_min_flags
-        AS is_problem
+    m.net_disbursed_wan,
+    m.fiscal_spent_wan,
+    m.self_arrived_wan,
+    -- potential problem project: this many flags or more, veto aside (docs/scoring.md §5)
+    m.n_warning_flags >= $problem_min_flags AS is_problem
 FROM scored_review AS s
+JOIN scored_measure AS m USING (project_id, review_year)
 JOIN dim_project AS p USING (project_id)
-LEFT JOIN pay USING (project_id)
-LEFT JOIN latest USING (project_id)
 WHERE s.review_year = $review_year;
 
 CREATE OR REPLACE TEMP TABLE summary_program_summary AS
@@ -73,7 +59,7 @@ summary AS (
         -- leverage: self funds arrived per fiscal 万元 disbursed
         sum(self_arrived_wan) / nullif(sum(net_disbursed_wan), 0) AS leverage,
         count(*) FILTER (WHERE is_problem) AS problem_projects,
-        coalesce(sum(approved_funding_wan) FILTER (WHERE is_problem), 0.0) AS problem_funding_wan,
+        coalesce(sum(approved_funding_wan) FILTER (WHERE is_problem), 0) AS problem_funding_wan,
         count(*) FILTER (WHERE recommendation = 'terminate') AS rec_terminate,
         count(*) FILTER (WHERE recommendation = 'acceptance_review') AS rec_acceptance_review,
         count(*) FILTER (WHERE recommendation = 'suspend_funding') AS rec_suspend_funding,

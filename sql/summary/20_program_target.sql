@@ -16,12 +16,13 @@ WITH plan_count AS (
     GROUP BY plan
 ),
 budget AS (
-    SELECT y.payment_year, coalesce(sum(d.signed_amount_wan), 0) AS net_disbursed_wan
+    -- net disbursement per calendar year of the period up to Y, as the review measured it at A
+    -- (temp view scored_disbursement over <schema>.disbursement_by_year; a year without payments is 0)
+    SELECT y.payment_year, coalesce(d.net_disbursed_wan, 0) AS net_disbursed_wan
     FROM (SELECT unnest(range($period_start, $period_end + 1)) AS payment_year) AS y
-    LEFT JOIN fact_disbursement AS d
-        ON d.payment_year = y.payment_year AND d.payment_date <= CAST($as_of AS DATE)
+    LEFT JOIN scored_disbursement AS d
+        ON d.payment_year = y.payment_year AND d.review_year = $review_year
     WHERE y.payment_year <= $review_year
-    GROUP BY y.payment_year
 ),
 measured AS (
     SELECT t.target, t.name_zh, t.name_en, t.comparison, t.threshold, t.unit,

@@ -1,7 +1,8 @@
--- Net disbursement per calendar year up to the as-of date A of review year Y, against the programme's
--- annual budget ($annual_budget_wan) in the years of its period ($period_start .. $period_end;
--- docs/programme.md). Every project and source.
-CREATE OR REPLACE TEMP TABLE summary_disbursement_by_year AS
+-- Step 7b — the programme's money per calendar year, measured at the as-of date A of review year Y
+-- (mart.disbursement_by_year): disbursed, recovered and net of every project and source up to A,
+-- against the programme's annual budget ($annual_budget_wan) in the years of its period
+-- ($period_start .. $period_end; docs/programme.md). The summary's budget targets read this table.
+CREATE OR REPLACE TEMP TABLE review_disbursement_by_year AS
 SELECT
     CAST($review_year AS INTEGER) AS review_year,
     d.payment_year,
