@@ -14,7 +14,8 @@ annual_review_job = dg.define_asset_job(
     "annual_review_job",
     selection=dg.AssetSelection.groups("review", "quality", "report"),
     partitions_def=review_years,
-    description="One review year: scores, reasons, programme summary, data quality, report and dashboards.",
+    description="One review year: scores, reasons, programme summary, decision robustness and signals (group review), "
+    "data quality, report and dashboards.",
 )
 
 full_refresh_job = dg.define_asset_job(

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scorecard.codes import SIGNALS
 from scorecard.db import identifier, run_sql, transaction
 from scorecard.programme import Programme
 from scorecard.review import review_params
@@ -42,16 +43,6 @@ SIGNAL_STEPS = (
     "46_undertaker_cluster.sql",
     "49_review_signal.sql",
 )
-
-# signal code -> (中文, English), in the order of docs/analytics.md §2
-SIGNALS: dict[str, tuple[str, str]] = {
-    "year_end_rush": ("年底突击花钱", "Year-end spending rush"),
-    "duplicate_evidence": ("一果多报", "One result claimed by several projects"),
-    "copied_summary": ("进展报告雷同", "Progress summary copied between projects"),
-    "expert_disagreement": ("专家意见分歧", "Split expert panel"),
-    "paid_no_progress": ("拨款后无进展", "Paid, but no progress"),
-    "undertaker_cluster": ("承担单位集中风险", "Undertaker with several problem projects"),
-}
 
 SCENARIO_COLUMNS = ("scenario", "kind", "draw", *(f"w_{leaf}" for leaf in LEAF_INDICATOR))
 

@@ -118,3 +118,13 @@ FLAGS: dict[str, tuple[str, str]] = {
     "stalled": ("进度停滞", "Stalled"),
     "veto": ("一票否决", "Veto (falsified data)"),
 }
+
+# Signals for follow-up (疑点线索, docs/analytics.md §2), in the order of that section.
+SIGNALS: dict[str, tuple[str, str]] = {
+    "year_end_rush": ("年底突击花钱", "Year-end spending rush"),
+    "duplicate_evidence": ("一果多报", "One result claimed by several projects"),
+    "copied_summary": ("进展报告雷同", "Progress summary copied between projects"),
+    "expert_disagreement": ("专家意见分歧", "Split expert panel"),
+    "paid_no_progress": ("拨款后无进展", "Paid, but no progress"),
+    "undertaker_cluster": ("承担单位集中风险", "Undertaker with several problem projects"),
+}

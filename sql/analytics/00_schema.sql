@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS mart.decision_sensitivity (
     project_id VARCHAR NOT NULL,
     review_year INTEGER NOT NULL,
     scenario VARCHAR NOT NULL,
-    total_score DECIMAL(5, 2),
+    total_score DOUBLE,                      -- two decimals, half away from zero (decided as DECIMAL(5,2))
     grade VARCHAR NOT NULL,
     recommendation VARCHAR NOT NULL,
     PRIMARY KEY (project_id, review_year, scenario)
@@ -19,8 +19,8 @@ CREATE TABLE IF NOT EXISTS mart.decision_robustness (
     review_year INTEGER NOT NULL,
     grade VARCHAR NOT NULL,
     recommendation VARCHAR NOT NULL,
-    total_score DECIMAL(5, 2),
-    margin_points DECIMAL(6, 2),
+    total_score DOUBLE,                      -- the official total (as mart.project_review)
+    margin_points DOUBLE,                    -- computed on the exact DECIMAL(5,2) total
     oat_flips INTEGER NOT NULL,
     random_share_kept DOUBLE,
     flip_to VARCHAR,

@@ -6,7 +6,7 @@ SELECT
     project_id,
     CAST(review_year AS INTEGER) AS review_year,
     scenario,
-    total_score,
+    CAST(total_score AS DOUBLE) AS total_score,
     grade,
     recommendation
 FROM sensitivity_scored

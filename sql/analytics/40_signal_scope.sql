@@ -16,27 +16,26 @@ SELECT
     m.n_warning_flags,
     m.n_warning_flags >= $problem_min_flags AS problem_project,
     m.n_experts,
-    m.expert_max,
-    m.expert_min
+    -- the panel's extremes are scores of DECIMAL(18,4) carried as DOUBLE; back to their exact decimals, so a
+    -- spread of exactly 30 compares as 30 (docs/scoring.md §10)
+    CAST(m.expert_max AS DECIMAL(18, 4)) AS expert_max,
+    CAST(m.expert_min AS DECIMAL(18, 4)) AS expert_min
 FROM analytics_review AS r
 JOIN analytics_measure AS m USING (project_id, review_year)
 JOIN dim_project AS p USING (project_id)
 WHERE r.review_year = $review_year;
 
--- The milestones of those projects at A (paid_no_progress): due (planned by A), done (completed by A), days
--- overdue, and whether the milestone was completed in Y.
+-- The milestones of those projects at A (paid_no_progress), as the review measured them (analytics_milestone =
+-- mart.review_milestone: due, done by A, days overdue), and whether the milestone was completed in Y.
 CREATE OR REPLACE TEMP TABLE signal_milestone AS
 SELECT
-    f.project_id,
-    f.milestone_no,
-    f.planned_date,
-    f.completed_date,
-    f.planned_date <= s.as_of_date AS is_due,
-    coalesce(f.completed_date <= s.as_of_date, false) AS is_done,
-    coalesce(f.completed_date BETWEEN make_date(s.review_year, 1, 1) AND s.as_of_date, false) AS completed_in_year,
-    CASE
-        WHEN f.planned_date <= s.as_of_date AND NOT coalesce(f.completed_date <= s.as_of_date, false)
-        THEN datediff('day', f.planned_date, s.as_of_date)
-    END AS days_overdue
-FROM signal_scope AS s
-JOIN fact_milestone AS f USING (project_id);
+    m.project_id,
+    m.milestone_no,
+    m.planned_date,
+    m.completed_date,
+    m.is_due,
+    m.is_done,
+    m.is_done AND m.completed_date >= make_date(m.review_year, 1, 1) AS completed_in_year,
+    m.days_overdue
+FROM analytics_milestone AS m
+WHERE m.review_year = $review_year;
