@@ -56,7 +56,9 @@ def _add(total: dict[str, int], counts: dict[str, int]) -> None:
     pool=WRITER_POOL,
     can_subset=False,
 )
-def decision_robustness(context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths):
+def decision_robustness(
+    context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths
+):
     from scorecard.analytics import robustness_year
 
     rubric, schema = resolve_rubric(config, paths)
@@ -130,7 +132,9 @@ def decision_robustness(context: dg.AssetExecutionContext, config: RubricSelecti
     "an undertaker with several problem projects — each with its evidence and a Chinese and English text "
     "(docs/analytics.md §2).",
 )
-def review_signal(context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths) -> dg.MaterializeResult:
+def review_signal(
+    context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths
+) -> dg.MaterializeResult:
     from scorecard.analytics import signals_year
     from scorecard.codes import SIGNALS
 

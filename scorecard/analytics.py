@@ -97,15 +97,22 @@ def scenarios(rubric: Rubric) -> list[dict[str, Any]]:
     width = len(str(cfg.random_rubrics))
     for k in range(1, cfg.random_rubrics + 1):
         groups = random_groups(points, rng, cfg.delta_points)
-        rows.append({"scenario": f"random-{k:0{max(width, 3)}d}", "kind": "random", "draw": k, **leaf_weights(rubric, groups)})
+        rows.append(
+            {"scenario": f"random-{k:0{max(width, 3)}d}", "kind": "random", "draw": k, **leaf_weights(rubric, groups)}
+        )
     return rows
 
 
 def load_scenarios(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> int:
     """Temp table sensitivity_scenario: one row per scenario with its seven leaf points (DOUBLE)."""
     weights = ", ".join(f"w_{leaf} DOUBLE" for leaf in LEAF_INDICATOR)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE sensitivity_scenario (scenario VARCHAR, kind VARCHAR, draw INTEGER, {weights})")
-    rows = [[row[c] if c in ("scenario", "kind", "draw") else row[c[2:]] for c in SCENARIO_COLUMNS] for row in scenarios(rubric)]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE sensitivity_scenario (scenario VARCHAR, kind VARCHAR, draw INTEGER, {weights})"
+    )
+    rows = [
+        [row[c] if c in ("scenario", "kind", "draw") else row[c[2:]] for c in SCENARIO_COLUMNS]
+        for row in scenarios(rubric)
+    ]
     con.executemany(f"INSERT INTO sensitivity_scenario VALUES ({', '.join('?' for _ in SCENARIO_COLUMNS)})", rows)
     return len(rows)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from scoring_fixtures import actual, expert, experts, fetch, ms, pay, project, report, review_row, scored, target
 
 from scorecard.analytics import robustness_year, scenarios
 from scorecard.rubric import RubricError, load_rubric
 from scorecard.settings import DEFAULT_RUBRIC, PROJECT_ROOT
-from scoring_fixtures import actual, expert, experts, fetch, ms, pay, project, report, review_row, scored, target
 
 OAT = ["process+5", "process-5", "output+5", "output-5", "outcome+5", "outcome-5", "expert+5", "expert-5"]
 LEAVES = ("spi", "on_time", "fund_execution", "self_funding", "output", "outcome", "expert")
@@ -39,7 +39,13 @@ def test_one_at_a_time_scenarios_of_v1():
     rows = by_name(scenarios(load_rubric()))
     assert list(rows)[:9] == ["base", *OAT]
     assert {k: rows["base"][k] for k in LEAVES} == {
-        "spi": 15, "on_time": 5, "fund_execution": 5, "self_funding": 5, "output": 40, "outcome": 15, "expert": 15,
+        "spi": 15,
+        "on_time": 5,
+        "fund_execution": 5,
+        "self_funding": 5,
+        "output": 40,
+        "outcome": 15,
+        "expert": 15,
     }
     # docs/analytics.md §1 example, process+5 on v1: process 35 (spi 17.5, the other three 5.8333 each),
     # output 40 − 5 × 40 / 70 = 37.1429, outcome and expert 15 − 5 × 15 / 70 = 13.9286
@@ -89,9 +95,20 @@ def _rubric_copy(tmp_path: Path, **sensitivity) -> Path:
 def test_another_seed_draws_other_rubrics_and_delta_names_the_scenarios(tmp_path):
     other = load_rubric(_rubric_copy(tmp_path, seed=7, delta_points=2.5, random_rubrics=3))
     rows = scenarios(other)
-    assert [r["scenario"] for r in rows] == ["base", "process+2.5", "process-2.5", "output+2.5", "output-2.5",
-                                             "outcome+2.5", "outcome-2.5", "expert+2.5", "expert-2.5",
-                                             "random-001", "random-002", "random-003"]
+    assert [r["scenario"] for r in rows] == [
+        "base",
+        "process+2.5",
+        "process-2.5",
+        "output+2.5",
+        "output-2.5",
+        "outcome+2.5",
+        "outcome-2.5",
+        "expert+2.5",
+        "expert-2.5",
+        "random-001",
+        "random-002",
+        "random-003",
+    ]
     official = [r for r in scenarios(load_rubric()) if r["kind"] == "random"][:3]
     assert [r["spi"] for r in rows[9:]] != [r["spi"] for r in official]
 
@@ -130,13 +147,13 @@ def test_sections_default_when_left_out(tmp_path):
 def two_leaf_project(pid: str, output_ratio: float, expert_score: float, start: str = "2018-01-01") -> dict:
     """Only output (40) and expert (15) apply: an output target of 100 due 2018-06-30 with actual
     100 × output_ratio, one expert; a 2018Q4 report with no money (no fund or self-funding leaf, no flag)."""
-    return dict(
-        projects=[project(pid, start, "2020-12-31")],
-        kpi_targets=[target(pid, "patents_granted", 100, due="2018-06-30")],
-        kpi_actuals=[actual(pid, "patents_granted", "2018Q4", output_ratio * 100)],
-        expert_reviews=[expert(pid, 2018, expert_score)],
-        progress_reports=[report(pid, "2018Q4")],
-    )
+    return {
+        "projects": [project(pid, start, "2020-12-31")],
+        "kpi_targets": [target(pid, "patents_granted", 100, due="2018-06-30")],
+        "kpi_actuals": [actual(pid, "patents_granted", "2018Q4", output_ratio * 100)],
+        "expert_reviews": [expert(pid, 2018, expert_score)],
+        "progress_reports": [report(pid, "2018Q4")],
+    }
 
 
 def merged(*parts: dict) -> dict:
@@ -149,28 +166,28 @@ def merged(*parts: dict) -> dict:
 
 def worked_example_project() -> dict:
     """docs/scoring.md §8: every leaf applies; 69.80 → C → rectify."""
-    return dict(
-        projects=[project("P", "2018-01-01", "2020-12-31", approved=1000, self_funding=500)],
-        milestones=[ms("P", "2018-06-30", 1, done="2018-07-20"), ms("P", "2018-12-01", 1), ms("P", "2019-06-30", 2)],
-        disbursements=[pay("P", "2018-02-01", 600)],
-        progress_reports=[report("P", "2018Q4", fiscal=420, self_arrived=120, total=560)],
-        kpi_targets=[target("P", "patents_granted", 10), target("P", "revenue", 3000)],
-        kpi_actuals=[actual("P", "patents_granted", "2018Q4", 2), actual("P", "revenue", "2018Q4", 1200)],
-        expert_reviews=experts("P", 2018, 70, 80, 85, 90, 95),
-    )
+    return {
+        "projects": [project("P", "2018-01-01", "2020-12-31", approved=1000, self_funding=500)],
+        "milestones": [ms("P", "2018-06-30", 1, done="2018-07-20"), ms("P", "2018-12-01", 1), ms("P", "2019-06-30", 2)],
+        "disbursements": [pay("P", "2018-02-01", 600)],
+        "progress_reports": [report("P", "2018Q4", fiscal=420, self_arrived=120, total=560)],
+        "kpi_targets": [target("P", "patents_granted", 10), target("P", "revenue", 3000)],
+        "kpi_actuals": [actual("P", "patents_granted", "2018Q4", 2), actual("P", "revenue", "2018Q4", 1200)],
+        "expert_reviews": experts("P", 2018, 70, 80, 85, 90, 95),
+    }
 
 
 def half_coverage_project() -> dict:
     """COV: spi 15 + on time 5 + outcome 15 + expert 15 = 50 points apply (coverage exactly 0.5), each at 1:
     one milestone due and done on plan, an outcome target met, an expert at 100 → total 100, A."""
-    return dict(
-        projects=[project("COV", "2018-01-01", "2020-12-31")],
-        milestones=[ms("COV", "2018-06-30", 1, done="2018-06-30")],
-        kpi_targets=[target("COV", "revenue", 100, due="2018-06-30")],
-        kpi_actuals=[actual("COV", "revenue", "2018Q4", 100)],
-        expert_reviews=[expert("COV", 2018, 100)],
-        progress_reports=[report("COV", "2018Q4")],
-    )
+    return {
+        "projects": [project("COV", "2018-01-01", "2020-12-31")],
+        "milestones": [ms("COV", "2018-06-30", 1, done="2018-06-30")],
+        "kpi_targets": [target("COV", "revenue", 100, due="2018-06-30")],
+        "kpi_actuals": [actual("COV", "revenue", "2018Q4", 100)],
+        "expert_reviews": [expert("COV", 2018, 100)],
+        "progress_reports": [report("COV", "2018Q4")],
+    }
 
 
 def rectified_last_year() -> dict:
@@ -240,9 +257,17 @@ def test_process_plus_five_on_the_worked_example(decided):
 def test_a_decision_that_flips_in_exactly_one_scenario(decided):
     con, _ = decided
     s = sensitivity(con, "FLIP")
-    assert (s["base"]["total_score"], s["base"]["grade"], s["base"]["recommendation"]) == (83.64, "B", "rolling_support")
+    assert (s["base"]["total_score"], s["base"]["grade"], s["base"]["recommendation"]) == (
+        83.64,
+        "B",
+        "rolling_support",
+    )
     # expert+5: expert 20, output 40 − 5 × 40 / 85 = 37.6471 → 100 × (37.6471 + 8) / 57.6471 = 79.18 → C → rectify
-    assert (s["expert+5"]["total_score"], s["expert+5"]["grade"], s["expert+5"]["recommendation"]) == (79.18, "C", "rectify")
+    assert (s["expert+5"]["total_score"], s["expert+5"]["grade"], s["expert+5"]["recommendation"]) == (
+        79.18,
+        "C",
+        "rectify",
+    )
     # output-5: expert 16.25, output 35 → 100 × (35 + 6.5) / 51.25 = 80.98, still B
     assert (s["output-5"]["total_score"], s["output-5"]["grade"]) == (80.98, "B")
     # process and outcome do not apply: shifting them scales output and expert alike, the total stays 83.64
@@ -260,7 +285,11 @@ def test_scenarios_use_the_official_history(decided):
     s = sensitivity(con, "FLIPR")
     assert s["base"]["recommendation"] == "rolling_support"
     # the same 79.18 → C as FLIP, but last year's decision was rectify: the rule of §6 terminates
-    assert (s["expert+5"]["total_score"], s["expert+5"]["grade"], s["expert+5"]["recommendation"]) == (79.18, "C", "terminate")
+    assert (s["expert+5"]["total_score"], s["expert+5"]["grade"], s["expert+5"]["recommendation"]) == (
+        79.18,
+        "C",
+        "terminate",
+    )
     assert robustness(con, "FLIPR")["flip_to"] == "terminate"
 
 
@@ -292,7 +321,11 @@ def test_coverage_crosses_one_half_under_a_scenario(decided):
     con, _ = decided
     s = sensitivity(con, "COV")
     assert review_row(con, "COV", 2018)["coverage"] == 0.5
-    assert (s["base"]["total_score"], s["base"]["grade"], s["base"]["recommendation"]) == (100.00, "A", "rolling_support")
+    assert (s["base"]["total_score"], s["base"]["grade"], s["base"]["recommendation"]) == (
+        100.00,
+        "A",
+        "rolling_support",
+    )
     # applicable points per scenario: process-5 48.81, output+5 45.83, outcome-5 and expert-5 47.06 (< 50:
     # insufficient, rectify); process+5 51.19, output-5 54.17, outcome+5 and expert+5 52.94 (still A)
     low = {n for n in OAT if s[n]["grade"] == "insufficient"}
