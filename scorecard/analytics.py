@@ -178,8 +178,32 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[tupl
     return out
 
 
-def _point_views(con: duckdb.DuckDBPyConnection, schema: str) -> None:
-    """The SQL reads the target schema's review through these views, whatever the schema."""
+class AnalyticsError(RuntimeError):
+    """The review an analysis reads is not there (score the year first)."""
+
+
+def _point_views(con: duckdb.DuckDBPyConnection, schema: str, year: int) -> None:
+    """The SQL reads the target schema's review through these views, whatever the schema; the year must
+    have been scored into that schema first."""
+    tables = {
+        t
+        for (t,) in con.sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $s AND table_catalog = current_database()",
+            params={"s": schema},
+        ).fetchall()
+    }
+    missing = [t for t in ("project_review", "review_measure", "review_milestone") if t not in tables]
+    scored = (
+        not missing
+        and con.sql(
+            f"SELECT count(*) FROM {schema}.review_year_state WHERE review_year = $y", params={"y": int(year)}
+        ).fetchall()[0][0]
+    )
+    if not scored:
+        raise AnalyticsError(
+            f"review year {year} has not been scored into schema {schema!r}: score it first "
+            f"(scorecard run, or the project_review asset), then run the analyses"
+        )
     for view, table in (
         ("analytics_review", "project_review"),
         ("analytics_measure", "review_measure"),
@@ -213,7 +237,7 @@ def robustness_year(
     ``decision_sensitivity`` and ``decision_robustness``. Returns row counts and the fragile counts."""
     schema = identifier(schema)
     ensure_analytics(con, schema)
-    _point_views(con, schema)
+    _point_views(con, schema, year)
     n_scenarios = load_scenarios(con, rubric)
     params = _params(year, rubric, programme)
     for step in ROBUSTNESS_STEPS:
@@ -240,7 +264,7 @@ def signals_year(
     """Find the six signals of year ``year`` (§2) and write ``{schema}.review_signal``."""
     schema = identifier(schema)
     ensure_analytics(con, schema)
-    _point_views(con, schema)
+    _point_views(con, schema, year)
     register_functions(con)
     params = _params(year, rubric, programme)
     for step in SIGNAL_STEPS:

@@ -47,13 +47,14 @@ def _resources(raw: Path, db: Path, tmp: Path) -> dict:
 
 
 def _graph():
+    from assets.analytics import analytics_assets
     from assets.checks import quality_checks
     from assets.quality import quality_assets
     from assets.raw import raw_assets
     from assets.review import review_assets
     from assets.warehouse import star_schema
 
-    return [*raw_assets, star_schema, *review_assets, *quality_assets, *quality_checks]
+    return [*raw_assets, star_schema, *review_assets, *analytics_assets, *quality_assets, *quality_checks]
 
 
 def _materialize(raw: Path, db: Path, tmp: Path, selection=None) -> dg.ExecuteInProcessResult:
