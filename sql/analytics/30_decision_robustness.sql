@@ -15,33 +15,57 @@ WITH base AS (
     FROM sensitivity_scored
     WHERE kind = 'base'
 ),
-compared AS (
-    SELECT
-        s.project_id,
-        s.kind,
-        s.recommendation,
-        s.recommendation <> b.recommendation AS changed
+oat AS (
+    SELECT s.project_id, s.recommendation, count(*) AS rubrics
     FROM sensitivity_scored AS s
     JOIN base AS b USING (project_id)
-    WHERE s.kind IN ('oat', 'random')
+    WHERE s.kind = 'oat' AND s.recommendation <> b.recommendation
+    GROUP BY s.project_id, s.recommendation
+),
+random AS (
+    SELECT y.project_id, r.recommendation, r.recommendation = b.recommendation AS kept, r.rubrics
+    FROM sensitivity_random AS r
+    JOIN sensitivity_year AS y USING (pidx)
+    JOIN base AS b ON b.project_id = y.project_id
 ),
 tally AS (
     SELECT
-        project_id,
-        count(*) FILTER (WHERE kind = 'oat' AND changed) AS oat_flips,
-        count(*) FILTER (WHERE kind = 'random') AS n_random,
-        count(*) FILTER (WHERE kind = 'random' AND NOT changed) AS n_random_kept
-    FROM compared
-    GROUP BY project_id
+        b.project_id,
+        coalesce(o.changed, 0) AS oat_flips,
+        r.n_random,
+        coalesce(r.n_random_kept, 0) AS n_random_kept
+    FROM base AS b
+    LEFT JOIN (SELECT project_id, sum(rubrics) AS changed FROM oat GROUP BY project_id) AS o USING (project_id)
+    LEFT JOIN (
+        SELECT project_id, sum(rubrics) AS n_random, sum(rubrics) FILTER (WHERE kept) AS n_random_kept
+        FROM random
+        GROUP BY project_id
+    ) AS r USING (project_id)
+),
+counted AS (
+    -- a decision the points cannot change (step 1: veto, stalled, ended) is kept by every random rubric
+    SELECT
+        t.project_id,
+        t.oat_flips,
+        CASE WHEN y.points_irrelevant THEN (SELECT count(*) FROM sensitivity_scenario WHERE kind = 'random')
+             ELSE t.n_random END AS n_random,
+        CASE WHEN y.points_irrelevant THEN (SELECT count(*) FROM sensitivity_scenario WHERE kind = 'random')
+             ELSE t.n_random_kept END AS n_random_kept
+    FROM tally AS t
+    JOIN sensitivity_year AS y USING (project_id)
 ),
 flip AS (
+    -- the other recommendations, counted over the one-at-a-time and the random scenarios together
     SELECT project_id, recommendation AS flip_to
-    FROM compared
-    WHERE changed
+    FROM (
+        SELECT project_id, recommendation, rubrics FROM oat
+        UNION ALL
+        SELECT project_id, recommendation, rubrics FROM random WHERE NOT kept
+    )
     GROUP BY project_id, recommendation
     QUALIFY row_number() OVER (
         PARTITION BY project_id
-        ORDER BY count(*) DESC,
+        ORDER BY sum(rubrics) DESC,
             list_position(['terminate', 'acceptance_review', 'suspend_funding', 'rectify', 'rolling_support'], recommendation)
     ) = 1
 ),
@@ -73,6 +97,6 @@ SELECT
     coalesce(t.oat_flips, 0) >= 1 OR coalesce(t.n_random > 0 AND t.n_random_kept < $fragile_share * t.n_random, false)
         AS fragile
 FROM base AS b
-LEFT JOIN tally AS t USING (project_id)
+LEFT JOIN counted AS t USING (project_id)
 LEFT JOIN flip AS f USING (project_id)
 LEFT JOIN margin AS m USING (project_id);
