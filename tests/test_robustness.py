@@ -398,3 +398,63 @@ def test_base_reproduces_every_official_row_of_the_bundle(bundle):
               OR (flip_to IS NULL) <> (oat_flips = 0 AND random_share_kept = 1)"""
     ).fetchall()[0][0]
     assert bad == 0
+
+
+# --- in Dagster ------------------------------------------------------------------------------------------------
+
+
+def test_assets_materialize_with_metadata_and_checks(tmp_path):
+    """The review group's analyses in a real Dagster materialisation of generated data for 2018: row counts and
+    the markdown previews in the metadata, both GX suites run as blocking checks and pass."""
+    import dagster as dg
+
+    from assets.analytics import analytics_assets
+    from assets.checks import suite_check
+    from assets.raw import raw_assets
+    from assets.review import review_assets
+    from assets.warehouse import star_schema
+    from pipelines.resources import ScorecardPaths, Warehouse
+    from scorecard.generate import generate
+    from scorecard.quality.suites import ERROR, suite
+
+    raw = tmp_path / "raw"
+    generate(raw, projects=60, seed=5, messy=False)
+    db = tmp_path / "w.duckdb"
+    checks = [suite_check(suite(name), ERROR) for name in ("mart.decision_robustness", "mart.review_signal")]
+    result = dg.materialize(
+        [*raw_assets, star_schema, *review_assets, *analytics_assets, *checks],
+        resources={
+            "warehouse": Warehouse(database=str(db)),
+            "paths": ScorecardPaths(
+                raw_dir=str(raw), reports_dir=str(tmp_path / "reports"), rubric=str(DEFAULT_RUBRIC)
+            ),
+        },
+        partition_key="2018",
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert result.success
+    meta = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+    evaluations = {
+        e.asset_key.to_user_string(): e for e in result.get_asset_check_evaluations() if e.check_name == "expectations"
+    }
+    assert evaluations["decision_robustness"].passed and evaluations["review_signal"].passed
+    assert evaluations["decision_robustness"].metadata["expectations_run"].value == len(
+        suite("mart.decision_robustness").expectations
+    )
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        reviewed = con.sql("SELECT count(*) FROM mart.project_review WHERE review_year = 2018").fetchall()[0][0]
+        fragile = con.sql(
+            "SELECT count(*) FROM mart.decision_robustness WHERE review_year = 2018 AND fragile"
+        ).fetchall()[0][0]
+        signals = con.sql("SELECT count(*) FROM mart.review_signal WHERE review_year = 2018").fetchall()[0][0]
+    assert meta["decision_robustness"]["dagster/row_count"].value == reviewed > 0
+    assert meta["decision_sensitivity"]["dagster/row_count"].value == 9 * reviewed
+    assert meta["decision_robustness"]["fragile_decisions"].value == fragile
+    assert meta["decision_robustness"]["fragile_preview"].value.startswith(
+        "| review_year | project_id | recommendation"
+    )
+    assert meta["review_signal"]["dagster/row_count"].value == signals
+    assert "| year_end_rush 年底突击花钱 |" in meta["review_signal"]["signals_by_kind"].value
