@@ -458,3 +458,21 @@ def test_assets_materialize_with_metadata_and_checks(tmp_path):
     )
     assert meta["review_signal"]["dagster/row_count"].value == signals
     assert "| year_end_rush 年底突击花钱 |" in meta["review_signal"]["signals_by_kind"].value
+
+
+def test_registered_in_the_review_group_and_the_annual_review_job():
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    job = defs.resolve_job_def("annual_review_job")
+    selected = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
+    for key in ("decision_sensitivity", "decision_robustness", "review_signal"):
+        node = graph.get(dg.AssetKey(key))
+        assert node.group_name == "review" and key in selected
+        assert node.partitions_def.get_partition_keys()[:3] == ["2017", "2018", "2019"]
+    checks = {c.to_user_string() for c in graph.asset_check_keys}
+    assert {"decision_robustness:expectations", "review_signal:expectations"} <= checks
+    upstream = {d.to_user_string() for d in graph.get(dg.AssetKey("decision_sensitivity")).parent_keys}
+    assert upstream == {"project_review", "review_measure"}
