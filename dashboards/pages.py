@@ -9,6 +9,10 @@
 * ``recommendations-Y.html`` — the recommendation board: one column per recommendation, cards with
   the reasons, filters by field and department; at most ``BOARD_CAP`` cards per column.
 
+Where the analyses of docs/analytics.md have run, a board card says when its decision is fragile (and what
+it flips to) and which signals its project has; the drill-down shows the decision's robustness and lists
+the project's signals.
+
 Plotly's JavaScript is embedded once per page (no network). Every number is read from the mart and
 the warehouse facts; nothing is recomputed.
 """
@@ -43,6 +47,7 @@ def _labels(lang: str) -> dict:
         "recommendation": {k: pick(v) for k, v in codes.RECOMMENDATIONS.items()},
         "flag": {k: pick(v) for k, v in codes.FLAGS.items()},
         "indicator": {k: pick(v) for k, v in codes.INDICATORS.items()},
+        "signal": {k: pick(v) for k, v in codes.SIGNALS.items()},
     }
 
 
@@ -50,6 +55,40 @@ def _json(value) -> str:
     """JSON safe inside a <script> element: no "<" at all (no "</script>", no "<!--"), so data cannot end
     or re-mode the element; JSON.parse reads the \\u003c escapes back as "<". Decimals are numbers."""
     return json.dumps(value, ensure_ascii=False, default=plain, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def _analyses(con: duckdb.DuckDBPyConnection, year: int, lang: str, project_ids: list[str]) -> tuple[dict, dict]:
+    """Per project of ``project_ids``: its decision's robustness and its signals (docs/analytics.md), from
+    mart.decision_robustness and mart.review_signal — empty where those analyses have not run."""
+    from scorecard.report.analytics_data import has_tables
+
+    if not project_ids or not has_tables(con):
+        return {}, {}
+    text = "text_en" if lang == "en" else "text_zh"
+    robust = {
+        pid: {"fragile": fragile, "margin": margin, "oat_flips": flips, "kept": kept, "flip_to": flip_to}
+        for pid, fragile, margin, flips, kept, flip_to in con.sql(
+            """SELECT project_id, fragile, margin_points, oat_flips, random_share_kept, flip_to
+               FROM mart.decision_robustness WHERE review_year = ? AND list_contains(?, project_id)""",
+            params=[year, project_ids],
+        ).fetchall()
+    }
+    signals: dict[str, list] = {}
+    for pid, signal, line in con.sql(
+        f"""SELECT project_id, signal, {text} FROM mart.review_signal
+            WHERE review_year = ? AND list_contains(?, project_id) ORDER BY project_id, signal, {text}""",
+        params=[year, project_ids],
+    ).fetchall():
+        signals.setdefault(pid, []).append([signal, line])
+    return robust, signals
+
+
+def _analysis_text(lang: str) -> dict:
+    return {"fragile": _t(lang, "待复核：权重稍变即改变决定", "Fragile: a small change of weights changes this decision"),
+            "robust": _t(lang, "稳健", "Robust"), "margin": _t(lang, "距等级分界", "margin to band"),
+            "oat": _t(lang, "单因素情景改变", "one-at-a-time flips"), "kept": _t(lang, "随机权重保持", "kept by random rubrics"),
+            "flip_to": _t(lang, "可能改为", "flips to"), "signals": _t(lang, "疑点线索", "Signals for follow-up"),
+            "only_fragile": _t(lang, "只看待复核的决定", "Fragile decisions only")}
 
 
 _PLOTLY_JS: str | None = None
@@ -83,6 +122,7 @@ main {{ padding: 16px 24px; }} .filters {{ display: flex; gap: 12px; flex-wrap: 
 .item {{ background: #fff; border-radius: 4px; padding: 6px 8px; margin: 6px 0; font-size: 12px; border-left: 4px solid #8c959f; }}
 .item b {{ font-size: 12.5px; }} .item .r {{ color: #57606a; margin-top: 3px; }}
 table.info {{ font-size: 13px; border-collapse: collapse; }} table.info td {{ padding: 2px 10px 2px 0; }}
+.fragile {{ color: #cf222e; font-weight: bold; }} .sig {{ color: #8250df; }} ul.signals {{ margin: 4px 0; padding-left: 18px; font-size: 12.5px; }}
 </style>
 <script type="text/javascript">{_plotly_js()}</script>
 </head><body>
@@ -223,6 +263,10 @@ def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap
         d["ev"] = ev.get(pid, [[]])[0]
         d["kpi"] = kpi.get(pid, [[]])[0]
         items.append(d)
+    robust, signals = _analyses(con, year, lang, [d["project_id"] for d in items])
+    for d in items:
+        d["robustness"] = robust.get(d["project_id"])
+        d["signals"] = signals.get(d["project_id"], [])
     note = (_t(lang, f"共 {total} 个考核项目，本页收录预警最多、得分最低的 {len(items)} 个（完整数据见年度报告 XLSX）。",
                f"{total} projects reviewed; this page holds the {len(items)} with the most flags and lowest scores (all rows in the report's XLSX).")
             if len(items) < total else _t(lang, f"共 {total} 个考核项目。", f"{total} projects reviewed."))
@@ -233,7 +277,7 @@ def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap
                         "disbursed": _t(lang, "累计净拨款", "Net disbursed"), "fiscal": _t(lang, "财政资金累计支出", "Fiscal spent"),
                         "total": _t(lang, "累计总支出", "Total spent"), "ev": _t(lang, "挣值 EV", "Earned value"), "pv": _t(lang, "计划价值 PV", "Planned value"),
                         "kpi": _t(lang, "绩效目标完成进度", "KPI progress (actual / contract target)"),
-                        "asof": _t(lang, "考核截止日", "As-of date")}}
+                        "asof": _t(lang, "考核截止日", "As-of date"), **_analysis_text(lang)}}
     title = _t(lang, f"{year}年度项目明细看板", f"{year} project drill-down")
     body = f"""<header><h1>{escape(title)}</h1><p>{escape(note)}</p></header>
 <main><div class="filters"><label>{_t(lang, '项目', 'Project')} <select id="pick"></select></label>
@@ -252,13 +296,25 @@ function options(q) {
 const layout = (title, extra) => Object.assign({title: {text: title, font: {size: 14}}, font: FONT, template: 'plotly_white',
   margin: {l: 60, r: 20, t: 40, b: 60}, height: 380, legend: {orientation: 'h'}}, extra || {});
 const dash = s => s == null ? '—' : s;
+const pct = x => x == null ? '—' : (100 * x).toFixed(1) + '%';
+function robustRow(r) {
+  if (!r) return '';
+  const head = r.fragile ? `<span class="fragile">${esc(T.fragile)}</span>` : esc(T.robust);
+  return `<tr><td colspan="5">${head} · ${esc(T.margin)} ${esc(r.margin == null ? '—' : r.margin.toFixed(2))} · ${esc(T.oat)} ${esc(r.oat_flips)}/8 · ` +
+    `${esc(T.kept)} ${esc(pct(r.kept))}${r.flip_to ? ' · ' + esc(T.flip_to) + ' ' + esc(L.recommendation[r.flip_to] || r.flip_to) : ''}</td></tr>`;
+}
+function signalList(sig) {
+  if (!sig || !sig.length) return '';
+  return `<div class="sig"><b>${esc(T.signals)} (${esc(sig.length)})</b><ul class="signals">` +
+    sig.map(([k, line]) => `<li><b>${esc(L.signal[k] || k)}</b>：${esc(line)}</li>`).join('') + '</ul></div>';
+}
 function draw() {
   const p = P[+pick.value]; if (!p) return;
   document.getElementById('info').innerHTML = `<table class="info"><tr><td><b>${esc(dash(p.project_id))}</b></td><td>${esc(dash(p.project_name))}</td>
     <td>${esc(dash(L.field[p.field] || p.field))}</td><td>${esc(dash(L.plan[p.plan] || p.plan))}</td><td>${esc(dash(L.department[p.department] || p.department))}</td></tr>
     <tr><td>${esc(dash(p.grade && L.grade[p.grade]))}</td><td>${esc(p.total_score == null ? '—' : p.total_score.toFixed(2))}</td>
     <td>${esc(dash(L.recommendation[p.recommendation]))}</td><td>${esc(dash((p.flags || '').split(',').filter(Boolean).map(f => L.flag[f] || f).join('、')))}</td>
-    <td>${esc(dash(p.start_date))} → ${esc(dash(p.end_date))}</td></tr></table>`;
+    <td>${esc(dash(p.start_date))} → ${esc(dash(p.end_date))}</td></tr>${robustRow(p.robustness)}</table>${signalList(p.signals)}`;
   const m = p.milestones || [];
   const shapes = [{type: 'line', x0: p.as_of_date, x1: p.as_of_date, yref: 'paper', y0: 0, y1: 1, line: {dash: 'dot', color: '#cf222e'}}];
   Plotly.react('c-timeline', [
@@ -300,16 +356,19 @@ def recommendations(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+e
         SELECT * EXCLUDE (k) FROM ranked WHERE k <= ? ORDER BY recommendation, k""", params=[year, year, cap])
     cols = rows.columns
     items = [list(r) for r in rows.fetchall()]
+    robust, signals = _analyses(con, year, lang, [r[0] for r in items])
     by_field = con.sql("""SELECT p.field, r.recommendation, count(*) FROM mart.project_review r JOIN dim_project p USING (project_id)
                           WHERE r.review_year = ? GROUP BY ALL ORDER BY ALL""", params=[year]).fetchall()
     payload = {"year": year, "columns": cols, "items": items, "counts": counts, "by_field": [list(r) for r in by_field],
-               "cap": cap, "labels": _labels(lang),
+               "cap": cap, "labels": _labels(lang), "robust": robust, "signals": signals,
                "text": {"all": _t(lang, "全部", "All"), "shown": _t(lang, "显示", "shown"), "of": _t(lang, "共", "of"),
-                        "chart": _t(lang, "各领域考核建议", "Recommendations by field"), "clawback": _t(lang, "追回", "clawback")}}
+                        "chart": _t(lang, "各领域考核建议", "Recommendations by field"), "clawback": _t(lang, "追回", "clawback"),
+                        **_analysis_text(lang)}}
     title = _t(lang, f"{year}年度考核建议看板", f"{year} recommendation board")
     body = f"""<header><h1>{escape(title)}</h1><p>{escape(_t(lang, f'每列最多显示 {cap} 个项目（得分最低者优先），完整清单见年度报告 XLSX。', f'Each column shows at most {cap} projects (lowest scores first); all rows are in the report XLSX.'))}</p></header>
 <main><div class="filters"><label>{_t(lang, '领域', 'Field')} <select id="f-field"></select></label>
-<label>{_t(lang, '主管单位', 'Department')} <select id="f-department"></select></label></div>
+<label>{_t(lang, '主管单位', 'Department')} <select id="f-department"></select></label>
+<label><input type="checkbox" id="f-fragile"> {_t(lang, '只看待复核的决定', 'Fragile decisions only')}</label></div>
 <div class="card" id="c-field"></div><br><div class="board" id="board"></div></main>"""
     script = r"""
 const C = DATA.columns, L = DATA.labels, T = DATA.text;
@@ -325,15 +384,29 @@ Plotly.newPlot('c-field', RECS.map(rec => ({type: 'bar', name: L.recommendation[
   x: fields.map(f => L.field[f] || f), y: fields.map(f => (DATA.by_field.find(r => r[0] === f && r[1] === rec) || [0, 0, 0])[2])})),
   {title: {text: T.chart, font: {size: 14}}, barmode: 'stack', font: FONT, template: 'plotly_white', height: 340,
    margin: {l: 50, r: 20, t: 40, b: 80}, legend: {orientation: 'h'}}, {displaylogo: false, responsive: true});
+document.getElementById('f-fragile').addEventListener('change', draw);
+const RB = DATA.robust || {}, SG = DATA.signals || {};
+function robustLine(x) {
+  const r = RB[x.project_id]; if (!r || !r.fragile) return '';
+  const kept = r.kept == null ? '—' : (100 * r.kept).toFixed(0) + '%';
+  return `<div class="fragile">⚠ ${esc(T.fragile)}${r.flip_to ? ' → ' + esc(L.recommendation[r.flip_to] || r.flip_to) : ''}
+    (${esc(T.margin)} ${esc(r.margin == null ? '—' : r.margin.toFixed(2))}, ${esc(T.oat)} ${esc(r.oat_flips)}/8, ${esc(T.kept)} ${esc(kept)})</div>`;
+}
+function signalLine(x) {
+  const s = SG[x.project_id]; if (!s || !s.length) return '';
+  return `<div class="sig">◆ ${esc(T.signals)}：${esc([...new Set(s.map(([k]) => L.signal[k] || k))].join('、'))}</div>`;
+}
 function draw() {
   const f = document.getElementById('f-field').value, d = document.getElementById('f-department').value;
+  const fragileOnly = document.getElementById('f-fragile').checked;
   document.getElementById('board').innerHTML = RECS.map(rec => {
-    const items = I.filter(x => x.recommendation === rec && (!f || x.field === f) && (!d || x.department === d));
+    const items = I.filter(x => x.recommendation === rec && (!f || x.field === f) && (!d || x.department === d)
+      && (!fragileOnly || (RB[x.project_id] && RB[x.project_id].fragile)));
     return `<div class="col"><h2 style="color:${esc(COLORS[rec])}">${esc(L.recommendation[rec])} (${esc(DATA.counts[rec] || 0)})</h2>
       <div class="note">${esc(T.shown)} ${esc(items.length)}</div>` + items.map(x => `<div class="item" style="border-left-color:${esc(COLORS[rec])}">
       <b>${esc(x.project_id)} ${esc(x.project_name)}</b><div>${esc(L.field[x.field] || x.field)} · ${esc(L.grade[x.grade] || x.grade)} · ${esc(x.total_score == null ? '—' : x.total_score.toFixed(2))}
       ${esc(x.clawback_wan ? ' · ' + T.clawback + ' ' + x.clawback_wan.toLocaleString('en-US', {minimumFractionDigits: 2}) + ' 万元' : '')}</div>
-      <div class="r">${esc(x.reasons)}</div></div>`).join('') + '</div>';
+      ${robustLine(x)}${signalLine(x)}<div class="r">${esc(x.reasons)}</div></div>`).join('') + '</div>';
   }).join('');
 }
 draw();
