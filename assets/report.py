@@ -29,7 +29,7 @@ class ReportConfig(dg.Config):
             "performance_report",
             description="年度绩效评估报告 The yearly performance evaluation: performance-evaluation-Y.html/.pdf/.xlsx, "
             "project-review-Y.csv and manifest-Y.json in SCORECARD_REPORTS_DIR/Y/.",
-            deps=["project_review", "review_reason", "program_summary"],
+            deps=["project_review", "review_reason", "program_summary", "decision_robustness", "review_signal"],
             group_name="report",
             kinds={"plotly", "pdf", "excel"},
             owners=["team:evaluation"],
@@ -39,7 +39,7 @@ class ReportConfig(dg.Config):
             "dashboards",
             description="Analyst dashboards (self-contained Plotly pages): portfolio overview, project drill-down, "
             "recommendation board, in SCORECARD_REPORTS_DIR/Y/dashboards/.",
-            deps=["project_review", "program_summary"],
+            deps=["project_review", "program_summary", "decision_robustness", "review_signal"],
             group_name="report",
             kinds={"plotly"},
             owners=["team:evaluation"],
