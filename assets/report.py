@@ -14,9 +14,9 @@ from pydantic import Field
 from assets.metadata import counts_md
 from pipelines.partitions import review_years, years_of
 from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
+from scorecard.manifest import DASHBOARDS  # build_report's dashboard path keys
 
 
-DASHBOARDS = {"portfolio", "projects", "recommendations"}  # build_report's dashboard path keys
 
 
 class ReportConfig(dg.Config):

@@ -18,17 +18,10 @@ from assets.metadata import counts_md, markdown_table
 from pipelines.partitions import previous_year, review_years, years_of
 from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
 from scorecard.db import identifier
+from scorecard.warehouse import tables_read_by
 
-FACTS = [
-    "dim_project",
-    "fact_milestone",
-    "fact_disbursement",
-    "fact_progress",
-    "fact_kpi_target",
-    "fact_kpi",
-    "fact_expert_review",
-    "fact_review_decision",
-]
+# the warehouse tables the review SQL (sql/review/*.sql) reads, from the one table registry
+FACTS = tables_read_by("review")
 
 
 class RubricSelection(dg.Config):
@@ -182,7 +175,8 @@ def project_review(context: dg.AssetExecutionContext, config: RubricSelection, w
 
 
 @dg.asset(
-    deps=["project_review"],
+    # the scores, and the warehouse tables the summary SQL (sql/summary/*.sql) reads
+    deps=["project_review", *tables_read_by("summary")],
     partitions_def=review_years,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="review",

@@ -23,10 +23,18 @@ from plotly.offline import get_plotlyjs
 
 from scorecard import codes
 from scorecard.jsonable import plain
+from scorecard.manifest import DASHBOARDS
 
 DRILLDOWN_CAP = 500
 BOARD_CAP = 300
 FONT = "Noto Sans CJK SC, sans-serif"
+_PAGES: dict = {}  # dashboard key (scorecard.manifest.DASHBOARDS) -> the function writing its page
+
+
+def _dashboard(fn):
+    """Register a page function under its name, the dashboard's key."""
+    _PAGES[fn.__name__] = fn
+    return fn
 
 
 def _t(lang: str, zh: str, en: str) -> str:
@@ -100,6 +108,7 @@ const esc = s => String(s == null ? '' : s).replace(/[&<>"']/g, c => ESCAPES[c])
 
 
 # ----------------------------------------------------------------------------------------------
+@_dashboard
 def portfolio(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en") -> str:
     cols = ["review_year", "field", "plan", "department", "projects", "grade_a", "grade_b", "grade_c", "grade_d",
             "grade_insufficient", "score_sum", "scored", "approved_wan", "ac_wan", "clawback_wan",
@@ -182,6 +191,7 @@ draw();
 
 
 # ----------------------------------------------------------------------------------------------
+@_dashboard
 def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap: int = DRILLDOWN_CAP) -> str:
     total = con.sql("SELECT count(*) FROM mart.project_review WHERE review_year = ?", params=[year]).fetchall()[0][0]
     con.execute("DROP TABLE IF EXISTS _dash_sel")
@@ -285,6 +295,7 @@ options(''); draw();
 
 
 # ----------------------------------------------------------------------------------------------
+@_dashboard
 def recommendations(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap: int = BOARD_CAP) -> str:
     counts = dict(con.sql("SELECT recommendation, count(*) FROM mart.project_review WHERE review_year = ? GROUP BY 1", params=[year]).fetchall())
     reason_col = "text_en" if lang == "en" else "text_zh"
@@ -342,8 +353,4 @@ draw();
 
 def build_dashboards(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en") -> dict[str, str]:
     """The three dashboard pages of the year as HTML text, keyed like ``scorecard.report.build.names``."""
-    return {
-        "portfolio": portfolio(con, year, lang),
-        "projects": projects(con, year, lang),
-        "recommendations": recommendations(con, year, lang),
-    }
+    return {key: _PAGES[key](con, year, lang) for key in DASHBOARDS}

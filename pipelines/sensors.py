@@ -31,9 +31,9 @@ from pipelines.jobs import annual_review_job, ingest_job
 from pipelines.resources import ScorecardPaths
 from pipelines.partitions import FIRST_REVIEW_YEAR
 from pipelines.schedules import REVIEW_TIMEZONE, automation_default_status
+from scorecard.files import file_sha256, raw_files
 from scorecard.settings import get_settings
 
-RAW_SUFFIXES = {".csv", ".xlsx", ".parquet"}
 SETTLE_SECONDS = 10
 CHAIN_TAG = "scorecard/chain"
 THROUGH_TAG = "scorecard/through_year"
@@ -44,25 +44,6 @@ def default_sensor_status() -> dg.DefaultSensorStatus:
 
 
 # ----------------------------------------------------------------------------- raw folder state
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def raw_files(raw_dir: Path) -> list[Path]:
-    """The data files of the raw folder (DATA.md formats; no hidden, temporary or lock files)."""
-    if not raw_dir.is_dir():
-        return []
-    return sorted(
-        p
-        for p in raw_dir.iterdir()
-        if p.is_file() and p.suffix.lower() in RAW_SUFFIXES and not p.name.startswith((".", "~$"))
-    )
-
-
 def folder_state(raw_dir: Path, previous: dict | None = None) -> dict[str, dict]:
     """name → {size, mtime_ns, sha256}; a file whose size and mtime are unchanged keeps its hash."""
     previous = previous or {}
@@ -73,7 +54,7 @@ def folder_state(raw_dir: Path, previous: dict | None = None) -> dict[str, dict]
         if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
             sha = old["sha256"]
         else:
-            sha = _sha256(path)
+            sha = file_sha256(path)
         state[path.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}
     return state
 
