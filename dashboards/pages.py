@@ -24,6 +24,7 @@ from plotly.offline import get_plotlyjs
 from scorecard import codes
 from scorecard.jsonable import plain
 from scorecard.manifest import DASHBOARDS
+from scorecard.report.i18n import I18n
 
 DRILLDOWN_CAP = 500
 BOARD_CAP = 300
@@ -38,20 +39,23 @@ def _dashboard(fn):
 
 
 def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en if lang == "en" else f"{zh} / {en}"
+    """A heading in the page's language(s): the report's own i18n (``中文 / English``)."""
+    return I18n(lang).t(zh, en)
 
 
 def _labels(lang: str) -> dict:
-    pick = (lambda v: v[1]) if lang == "en" else (lambda v: v[0])
-    return {
-        "field": {k: pick(v) for k, v in codes.FIELDS.items()},
-        "plan": {k: pick(v) for k, v in codes.PLANS.items()},
-        "department": {k: pick(v) for k, v in codes.DEPARTMENTS.items()},
-        "grade": {k: pick(v) for k, v in codes.GRADES.items()},
-        "recommendation": {k: pick(v) for k, v in codes.RECOMMENDATIONS.items()},
-        "flag": {k: pick(v) for k, v in codes.FLAGS.items()},
-        "indicator": {k: pick(v) for k, v in codes.INDICATORS.items()},
+    """Code → label in one language per code table, as the report's table cells write them."""
+    i18n = I18n(lang)
+    tables = {
+        "field": codes.FIELDS,
+        "plan": codes.PLANS,
+        "department": codes.DEPARTMENTS,
+        "grade": codes.GRADES,
+        "recommendation": codes.RECOMMENDATIONS,
+        "flag": codes.FLAGS,
+        "indicator": codes.INDICATORS,
     }
+    return {name: {k: i18n.one(table, k) for k in table} for name, table in tables.items()}
 
 
 def _json(value) -> str:

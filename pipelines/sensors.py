@@ -1,6 +1,7 @@
 """Sensors: new raw data → ingest → the review years, in order (docs/analyst-guide.md).
 
-``raw_files_sensor`` watches SCORECARD_RAW_DIR. Its cursor is the JSON state of the folder (name →
+``raw_files_sensor`` watches SCORECARD_RAW_DIR: exactly the files ingest reads (each dataset's files,
+``scorecard.reader.ingested_files``; a ``.tsv`` or ``.xlsm`` as much as a ``.csv``). Its cursor is the JSON state of the folder (name →
 size, modification time, SHA-256). When a file is added, changed or removed it requests
 ``ingest_job`` with a run key made from the names and hashes of all files, so the same set of files
 is never ingested twice by the sensor (Dagster skips a run key it has seen). A file modified in the
@@ -31,7 +32,8 @@ from pipelines.jobs import annual_review_job, ingest_job
 from pipelines.resources import ScorecardPaths
 from pipelines.partitions import FIRST_REVIEW_YEAR
 from pipelines.schedules import REVIEW_TIMEZONE, automation_default_status
-from scorecard.files import file_sha256, raw_files
+from scorecard.files import file_sha256
+from scorecard.reader import ingested_files
 from scorecard.settings import get_settings
 
 SETTLE_SECONDS = 10
@@ -48,7 +50,7 @@ def folder_state(raw_dir: Path, previous: dict | None = None) -> dict[str, dict]
     """name → {size, mtime_ns, sha256}; a file whose size and mtime are unchanged keeps its hash."""
     previous = previous or {}
     state: dict[str, dict] = {}
-    for path in raw_files(raw_dir):
+    for path in ingested_files(raw_dir):
         st = path.stat()
         old = previous.get(path.name)
         if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
@@ -97,7 +99,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, paths: ScorecardPaths)
     raw_dir = paths.raw
     old = _load_cursor(context.cursor)
     now = time.time()
-    unsettled = [p.name for p in raw_files(raw_dir) if now - p.stat().st_mtime < SETTLE_SECONDS]
+    unsettled = [p.name for p in ingested_files(raw_dir) if now - p.stat().st_mtime < SETTLE_SECONDS]
     if unsettled:
         return dg.SkipReason(f"waiting for files still being written: {', '.join(unsettled)}")
     new = folder_state(raw_dir, old)

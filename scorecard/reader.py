@@ -58,6 +58,14 @@ def dataset_files(raw_dir: Path, dataset: Dataset) -> list[Path]:
     return [p for p in visible_files(raw_dir) if p.name.lower().startswith(dataset.name)]
 
 
+def ingested_files(raw_dir: Path) -> list[Path]:
+    """Every file ingest reads from the folder (the files of some dataset), in file name order: what
+    the raw-folder sensor watches, so a file wakes it exactly when ingest would read it."""
+    from scorecard.contracts import DATASETS
+
+    return sorted({p for dataset in DATASETS.values() for p in dataset_files(raw_dir, dataset)})
+
+
 def header_key(text: str) -> str:
     """How headers are compared: NFKC (full-width → half-width), no spaces, lower case."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
