@@ -13,8 +13,9 @@ import polars as pl
 
 from assets.metadata import markdown_table
 from assets.raw import raw_key
-from pipelines.partitions import review_years, years_of
-from pipelines.resources import WRITER_POOL, Warehouse, ensure_schemas
+from assets.yearly import yearly_asset
+from pipelines.partitions import years_of
+from pipelines.resources import Warehouse, ensure_schemas
 from scorecard.contracts import DATASETS
 from scorecard.quality.suites import all_suites
 
@@ -32,12 +33,7 @@ GROUP BY dataset ORDER BY dataset
 
 @dg.asset(
     deps=CHECKED_ASSETS,
-    partitions_def=review_years,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="quality",
-    kinds={"duckdb"},
-    owners=["team:data-engineering"],
-    pool=WRITER_POOL,
+    **yearly_asset("quality", "team:data-engineering"),
     description="mart.data_quality: the quality ledger, one row per expectation per check run, kept across runs; "
     "appended by the asset checks of every asset upstream of it (raw datasets, star schema, review marts). "
     "Materializing it only reads the ledger: rows recorded per dataset for the review year.",
@@ -63,12 +59,7 @@ def data_quality(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
 
 @dg.asset(
     deps=["data_quality", *RAW_ASSETS],
-    partitions_def=review_years,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="quality",
-    kinds={"duckdb"},
-    owners=["team:data-engineering"],
-    pool=WRITER_POOL,
+    **yearly_asset("quality", "team:data-engineering"),
     description="mart.data_quality_summary (per dataset: expectations run / passed / failed, WARN and ERROR failures, "
     "rows read and quarantined) and mart.quarantine_summary (quarantined rows per dataset and reason) for the "
     "review year — the report's 数据质量 Data quality chapter. Reads the ledger mart.data_quality of the checks "

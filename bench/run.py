@@ -164,10 +164,9 @@ class _BenchHandler(logging.Handler):
     """Receives every Dagster event of an in-process run, synchronously, in the step's own thread."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        from pipelines.events import CHECK_EVALUATION, MATERIALIZATION, STEP_START, dagster_event, step_event
+        from pipelines.events import CHECK_EVALUATION, MATERIALIZATION, STEP_START, record_event
 
-        dagster = dagster_event(record)
-        event = step_event(dagster) if dagster is not None else None
+        event = record_event(record)
         if event is None:
             return
         now = time.perf_counter()
@@ -175,7 +174,7 @@ class _BenchHandler(logging.Handler):
             _SAMPLER.reset()
         rec = {
             "kind": event.kind,
-            "step": dagster.step_key,
+            "step": event.step,
             "t": now,
             "rss": _rss_now(),
             "window_peak": _SAMPLER.window_peak() if _SAMPLER is not None else _rss_now(),
@@ -195,12 +194,9 @@ def _bench_logger_def():
 
     @dg.logger(description="Benchmark recorder (bench/run.py): step and materialisation events with time and RSS.")
     def bench_logger(init_context):
-        log = logging.getLogger("scorecard.bench")
-        log.setLevel(logging.DEBUG)
-        log.propagate = False
-        if not log.handlers:
-            log.addHandler(_BenchHandler())
-        return log
+        from pipelines.events import event_logger
+
+        return event_logger("scorecard.bench", _BenchHandler)
 
     return bench_logger
 

@@ -35,6 +35,12 @@ def dagster_event(record: logging.LogRecord):
     return meta.get("dagster_event")
 
 
+def record_event(record: logging.LogRecord) -> StepEvent | None:
+    """The :class:`StepEvent` a logger's record carries, or None (a plain message, another kind)."""
+    event = dagster_event(record)
+    return step_event(event) if event is not None else None
+
+
 def step_event(event) -> StepEvent | None:
     """A Dagster event as a :class:`StepEvent`, or None when it is not one of :data:`KINDS`."""
     kind = event.event_type_value
@@ -73,3 +79,14 @@ def failure_message(events) -> str:
         if event.event_type_value == STEP_FAILURE:
             return f"{event.step_key}: {_innermost(event.event_specific_data.error)}"
     return "the run failed (see the Dagster event log)"
+
+
+def event_logger(name: str, handler: type[logging.Handler]) -> logging.Logger:
+    """The Python logger a Dagster logger definition returns: every event (DEBUG), not passed on to
+    the root logger, one ``handler`` however often the run starts it."""
+    log = logging.getLogger(name)
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    if not log.handlers:
+        log.addHandler(handler())
+    return log

@@ -6,7 +6,7 @@ import time
 
 import dagster as dg
 
-from pipelines.events import CHECK_EVALUATION, MATERIALIZATION, STEP_FAILURE, STEP_START, dagster_event, step_event
+from pipelines.events import CHECK_EVALUATION, MATERIALIZATION, STEP_FAILURE, STEP_START, event_logger, record_event
 
 
 class _ProgressHandler(logging.Handler):
@@ -15,8 +15,7 @@ class _ProgressHandler(logging.Handler):
         self.started: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        dagster = dagster_event(record)
-        event = step_event(dagster) if dagster is not None else None
+        event = record_event(record)
         if event is None:
             return
         if event.kind == STEP_START:
@@ -36,9 +35,4 @@ class _ProgressHandler(logging.Handler):
 
 @dg.logger(description="One line per materialised asset (used by `scorecard run`).")
 def progress_logger(init_context):
-    log = logging.getLogger("scorecard.progress")
-    log.setLevel(logging.DEBUG)
-    log.propagate = False
-    if not log.handlers:
-        log.addHandler(_ProgressHandler())
-    return log
+    return event_logger("scorecard.progress", _ProgressHandler)

@@ -2,6 +2,10 @@
 
 * :func:`file_sha256` — the SHA-256 of a file's bytes, read in 1 MiB blocks (ingest lineage, the
   raw-folder sensor, the report manifest, the portal's verification).
+* :class:`LoadedFile` — a validated settings file (the rubric, the programme): its model, path and
+  the SHA-256 of the bytes it was read from.
+* :func:`parse_mapping`, :func:`read_yaml_mapping`, :func:`validated` — a settings document (rubric,
+  programme, report manifest) read into a mapping and a model, every problem an error naming the file.
 * :data:`RAW_SUFFIXES` and :func:`raw_files` — which files of a folder are raw data files: one
   suffix set for ingest's reader, ``scorecard check`` and the sensor, so a ``.tsv`` that ingest
   reads also wakes the sensor.
@@ -12,6 +16,9 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -45,3 +52,56 @@ def visible_files(folder: Path) -> list[Path]:
 def raw_files(folder: Path) -> list[Path]:
     """The raw data files of a folder: visible files with a suffix the reader reads."""
     return [p for p in visible_files(folder) if p.suffix.lower() in RAW_SUFFIXES]
+
+
+class LoadedFile:
+    """A validated file: the model read from it, its path and the SHA-256 of its bytes."""
+
+    def __init__(self, model: Any, path: Path, sha256: str) -> None:
+        self.model = model
+        self.path = path
+        self.sha256 = sha256
+
+
+def parse_mapping(
+    data: bytes, where: object, loads, errors: tuple, error: type[Exception], unreadable: str, shape: str
+) -> dict:
+    """The mapping a UTF-8 document holds (``loads`` parses it); ``error`` naming ``where`` when the
+    bytes are not UTF-8 or not parseable (``errors``: "<where>: <unreadable> (<why>)") or the document
+    is not a mapping ("<where>: <shape>")."""
+    try:
+        doc = loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, *errors) as exc:
+        raise error(f"{where}: {unreadable} ({exc})") from None
+    if not isinstance(doc, dict):
+        raise error(f"{where}: {shape}")
+    return doc
+
+
+def read_yaml_mapping(path: Path, error: type[Exception], what: str, keys: str) -> tuple[bytes, dict]:
+    """(bytes, mapping) of a YAML settings file such as the rubric (``what``), whose mapping holds ``keys``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what} file ({exc.strerror or exc})") from exc
+    doc = parse_mapping(
+        data,
+        path,
+        yaml.safe_load,
+        (yaml.YAMLError,),
+        error,
+        "not a readable YAML file",
+        f"a {what} is a YAML mapping with {keys}",
+    )
+    return data, doc
+
+
+def validated(model: Any, raw: dict, path: Path, error: type[Exception]) -> Any:
+    """``model.model_validate(raw)`` (pydantic); ``error`` listing every problem with its place otherwise."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors())
+        raise error(f"{path}: {problems}") from exc

@@ -6,7 +6,11 @@ Every test that materializes assets gets its ``warehouse`` and ``paths`` resourc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
 
 from scorecard.settings import DEFAULT_RUBRIC
 
@@ -26,3 +30,22 @@ def scorecard_paths(raw: Path, reports: Path, rubric: Path | str = DEFAULT_RUBRI
     from pipelines.resources import ScorecardPaths
 
     return ScorecardPaths(raw_dir=str(raw), reports_dir=str(reports), rubric=str(rubric))
+
+
+def generated_raw(tmp_path_factory, name: str, seed: int, projects: int = 40) -> tuple[Path, Path]:
+    """(a fresh temp folder, its ``raw`` folder holding ``projects`` generated clean projects)."""
+    from scorecard.generate import generate
+
+    root = tmp_path_factory.mktemp(name)
+    generate(root / "raw", projects=projects, seed=seed, messy=False)
+    return root, root / "raw"
+
+
+@contextmanager
+def raw_warehouse(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a new DuckDB file holding the empty raw tables (closed afterwards)."""
+    from scorecard.warehouse import create_raw_tables
+
+    with duckdb.connect(str(path)) as con:
+        create_raw_tables(con)
+        yield con

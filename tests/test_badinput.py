@@ -19,7 +19,6 @@ import yaml
 from scorecard.contracts import DATASETS
 from scorecard.ingest import load_dataset
 from scorecard.reader import FileError
-from scorecard.warehouse import create_raw_tables
 
 HERE = Path(__file__).resolve().parent / "badinput"
 FILES = HERE / "files"
@@ -29,7 +28,7 @@ BY_ID = {c["id"]: c for c in CASES}
 
 sys.path.insert(0, str(HERE))
 import make_fixtures  # noqa: E402
-from resource_fixtures import pipeline_resources  # noqa: E402
+from resource_fixtures import pipeline_resources, raw_warehouse  # noqa: E402
 
 
 def snapshot(con: duckdb.DuckDBPyConnection, dataset: str) -> dict:
@@ -62,10 +61,8 @@ def plain(value):
 
 @pytest.fixture
 def warehouse(tmp_path):
-    con = duckdb.connect(str(tmp_path / "scorecard.duckdb"))
-    create_raw_tables(con)
-    yield con
-    con.close()
+    with raw_warehouse(tmp_path / "scorecard.duckdb") as con:
+        yield con
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

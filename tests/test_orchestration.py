@@ -28,7 +28,7 @@ from pipelines.sensors import (
     review_after_ingest,
     run_key_for,
 )
-from resource_fixtures import pipeline_resources, scorecard_paths
+from resource_fixtures import generated_raw, pipeline_resources, scorecard_paths
 
 SH = ZoneInfo("Asia/Shanghai")
 REPO = Path(__file__).resolve().parents[1]
@@ -227,11 +227,7 @@ def test_chain_continues_year_by_year_and_stops_after_the_latest_year(tmp_path):
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory):
     """A real ingest_job run (tagged as launched from the UI) on generated data, in a tmp warehouse."""
-    from scorecard.generate import generate
-
-    root = tmp_path_factory.mktemp("chain")
-    raw = root / "raw"
-    generate(raw, projects=40, seed=7, messy=False)
+    root, raw = generated_raw(tmp_path_factory, "chain", seed=7)
     warehouse = root / "scorecard.duckdb"
     resources = pipeline_resources(raw, warehouse, root / "reports", rubric=REPO / "rubrics" / "rubric-v1.yaml")
     job_defs = dg.Definitions(assets=defs.assets, jobs=[ingest_job], resources=resources)

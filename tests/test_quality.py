@@ -31,7 +31,7 @@ from scorecard.quality.suites import ERROR, WARN, Expectation, all_suites, suite
 from scorecard.contracts import DATASETS
 from scorecard.settings import DEFAULT_RUBRIC, PROJECT_ROOT
 from scoring_fixtures import add, build, pay, project, report, scored, warehouse  # noqa: I001
-from resource_fixtures import pipeline_resources  # noqa: I001
+from resource_fixtures import generated_raw, pipeline_resources  # noqa: I001
 
 YEAR = 2019
 DEFAULT_RUBRIC_TEXT = DEFAULT_RUBRIC.read_text(encoding="utf-8")
@@ -73,11 +73,7 @@ def _materialized(result: dg.ExecuteInProcessResult) -> set[str]:
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory):
     """Generated clean data (40 projects), the whole graph with every check for 2019: (raw dir, db, result)."""
-    from scorecard.generate import generate
-
-    tmp = tmp_path_factory.mktemp("quality")
-    raw = tmp / "raw"
-    generate(raw, projects=40, seed=11, messy=False)
+    tmp, raw = generated_raw(tmp_path_factory, "quality", seed=11)
     db = tmp / "clean.duckdb"
     result = _materialize(raw, db, tmp)
     return raw, db, result
@@ -134,24 +130,22 @@ def _set(df: pd.DataFrame, i: int, column: str, value) -> None:
         df.loc[i, column] = value
 
 
+# the one value that breaks a single-column rule of each kind
+BREAKING_VALUE = {
+    "ExpectColumnValuesToNotBeNull": None,
+    "ExpectColumnValuesToBeNull": "P404",  # known_project: an id the anti-join did not find
+    "ExpectColumnValueLengthsToBeBetween": "",
+    "ExpectColumnValuesToBeInSet": "__not_allowed__",
+    "ExpectColumnValuesToMatchRegex": "2019Q5",
+}
+
+
 def _break(df: pd.DataFrame, e: Expectation, rows) -> tuple[int, list[int], set[str]]:
     """Break rule `e` on fresh rows of `df` (in place): (expected unexpected count, rows broken, columns changed)."""
     k, g = e.kwargs, e.gx
     i = next(rows)
-    if g == "ExpectColumnValuesToNotBeNull":
-        _set(df, i, k["column"], None)
-        return 1, [i], {k["column"]}
-    if g == "ExpectColumnValuesToBeNull":  # known_project: an id the anti-join did not find
-        _set(df, i, k["column"], "P404")
-        return 1, [i], {k["column"]}
-    if g == "ExpectColumnValueLengthsToBeBetween":
-        _set(df, i, k["column"], "")
-        return 1, [i], {k["column"]}
-    if g == "ExpectColumnValuesToBeInSet":
-        _set(df, i, k["column"], "__not_allowed__")
-        return 1, [i], {k["column"]}
-    if g == "ExpectColumnValuesToMatchRegex":
-        _set(df, i, k["column"], "2019Q5")
+    if g in BREAKING_VALUE:
+        _set(df, i, k["column"], BREAKING_VALUE[g])
         return 1, [i], {k["column"]}
     if g == "ExpectColumnValuesToBeBetween":
         if k.get("min_value") is not None:  # on the bound itself when the bound is strict

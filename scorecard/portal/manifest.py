@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scorecard.files import file_sha256
+from scorecard.files import file_sha256, parse_mapping
 from scorecard.manifest import KINDS, REQUIRED_KINDS, SCHEMA, manifest_name
 
 # Content types come from the extension through this table, not from the manifest text.
@@ -153,12 +153,8 @@ def _read_manifest(folder: Path, year: int) -> tuple[bytes, FileStat, dict[str, 
     path, st = _lstat_regular(folder, name)
     with open(path, "rb") as fh:
         raw = fh.read()
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ManifestError(f"{name}: not valid UTF-8 JSON ({exc})") from None
-    if not isinstance(doc, dict):
-        raise ManifestError(f"{name}: not a JSON object")
+    doc = parse_mapping(raw, name, json.loads, (json.JSONDecodeError,), ManifestError, "not valid UTF-8 JSON",
+                        "not a JSON object")
     if doc.get("schema") != SCHEMA:
         raise ManifestError(f"{name}: schema is {doc.get('schema')!r}, expected {SCHEMA!r}")
     if doc.get("review_year") != year:
