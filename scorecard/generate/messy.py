@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import operator
 from pathlib import Path
 
 import polars as pl
@@ -320,6 +321,19 @@ def _write_messy(out: Path, frames: dict[str, pl.DataFrame], book: _Book) -> Non
     book.wrote("review_decisions", "review_decisions.csv", df.height)
 
 
+def _targets_met(plan_counts: dict[str, int]) -> dict[str, bool]:
+    """Per plan with a project-count target in the programme file: whether the bundle meets it (the
+    file's threshold and comparison, so a changed target cannot silently disagree)."""
+    from scorecard.programme import load_programme
+
+    compare = {">": operator.gt, ">=": operator.ge}
+    return {
+        t.plan: compare[t.comparison](plan_counts.get(t.plan, 0), t.threshold)
+        for t in load_programme().model.targets
+        if t.measure == "plan_projects"
+    }
+
+
 def _generate_messy(out_dir: Path, projects: int, seed: int) -> dict:
     frames, arch, decisions = _bundle_frames(projects, seed)
     for old in out_dir.iterdir():
@@ -361,15 +375,6 @@ def _generate_messy(out_dir: Path, projects: int, seed: int) -> dict:
         "archetypes": _count(arch.values()),
         "expected_reviews": expected,
         "decision_overrides": overrides,
-        "targets_met": {
-            plan: plan_counts.get(plan, 0) > thr
-            for plan, thr in (
-                ("core_tech", 50),
-                ("innovation_carrier", 100),
-                ("demonstration", 50),
-                ("chain_fusion", 10),
-                ("industrialization", 200),
-            )
-        },
+        "targets_met": _targets_met(plan_counts),
     }
     return _summary(projects, seed, "messy", True, datasets, plan_counts, year_counts, net, extra)
