@@ -15,8 +15,9 @@ import dagster as dg
 
 from assets.metadata import counts_md, markdown_table
 from assets.review import RubricSelection, resolve_rubric
-from pipelines.partitions import review_years, years_of
-from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
+from assets.yearly import yearly_asset, yearly_multi_asset, yearly_spec
+from pipelines.partitions import years_of
+from pipelines.resources import ScorecardPaths, Warehouse, ensure_schemas
 
 REVIEW_INPUTS = ["project_review", "review_measure"]
 
@@ -34,10 +35,7 @@ def _add(total: dict[str, int], counts: dict[str, int]) -> None:
             "under the official rubric (`base`) and the eight one-at-a-time scenarios `<indicator>±Δ` "
             "(docs/analytics.md §1).",
             deps=REVIEW_INPUTS,
-            group_name="review",
-            kinds={"duckdb"},
-            owners=["team:evaluation"],
-            partitions_def=review_years,
+            **yearly_spec("review", "team:evaluation"),
         ),
         dg.AssetSpec(
             "decision_robustness",
@@ -45,16 +43,10 @@ def _add(total: dict[str, int], counts: dict[str, int]) -> None:
             "the nearest band boundary, one-at-a-time scenarios that change it, share of the random rubrics that "
             "keep it, what it flips to, fragile or not (docs/analytics.md §1).",
             deps=["decision_sensitivity"],
-            group_name="review",
-            kinds={"duckdb"},
-            owners=["team:evaluation"],
-            partitions_def=review_years,
+            **yearly_spec("review", "team:evaluation"),
         ),
     ],
-    partitions_def=review_years,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WRITER_POOL,
-    can_subset=False,
+    **yearly_multi_asset(),
 )
 def decision_robustness(
     context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths
@@ -121,12 +113,7 @@ def decision_robustness(
 
 @dg.asset(
     deps=REVIEW_INPUTS,
-    partitions_def=review_years,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="review",
-    kinds={"duckdb"},
-    owners=["team:evaluation"],
-    pool=WRITER_POOL,
+    **yearly_asset("review", "team:evaluation"),
     description="mart.review_signal: signals for follow-up the rubric does not see — year-end spending rush, one "
     "result claimed by several projects, copied progress summaries, a split expert panel, payment without progress, "
     "an undertaker with several problem projects — each with its evidence and a Chinese and English text "
