@@ -16,6 +16,7 @@ from scorecard import codes
 from scorecard.generate.bundle import _bundle_frames
 from scorecard.generate.model import DATASET_NAMES, YEARS
 from scorecard.generate.oracle import _index, _review
+from scorecard.generate.signals import plant_signals
 from scorecard.generate.summary import _add_net, _count, _summary
 
 
@@ -300,7 +301,9 @@ def _write_messy(out: Path, frames: dict[str, pl.DataFrame], book: _Book) -> Non
 
     for name, fmt in (("kpi_targets", _iso), ("kpi_actuals", _iso)):
         df = frames[name]
-        _write_csv(out / f"{name}.csv", df.columns, [_cells(r, df.columns, fmt) for r in _records(df)])
+        # the optional evidence column under its Chinese header, the others in English (one file, two languages)
+        header = ["佐证编号" if c == "evidence_ref" else c for c in df.columns]
+        _write_csv(out / f"{name}.csv", header, [_cells(r, df.columns, fmt) for r in _records(df)])
         book.wrote(name, f"{name}.csv", df.height)
 
     # expert reviews: two files; 2019 writes the veto as 是/否
@@ -336,6 +339,9 @@ def _targets_met(plan_counts: dict[str, int]) -> dict[str, bool]:
 
 def _generate_messy(out_dir: Path, projects: int, seed: int) -> dict:
     frames, arch, decisions = _bundle_frames(projects, seed)
+    res = _review(_index(frames), decisions)
+    # signals for follow-up planted where they change no score (docs/analytics.md §2, docs/data.md)
+    frames, planted = plant_signals(frames, res)
     for old in out_dir.iterdir():
         if old.is_file() and old.name.startswith(DATASET_NAMES):
             old.unlink()
@@ -357,7 +363,6 @@ def _generate_messy(out_dir: Path, projects: int, seed: int) -> dict:
     year_counts = {str(y): c for y, c in sorted(p.group_by("approval_year").len().iter_rows())}
     net: dict = {}
     _add_net(net, frames["disbursements"])
-    res = _review(_index(frames), decisions)
     expected = {}
     for y, r in res.items():
         expected[str(y)] = {
@@ -376,5 +381,6 @@ def _generate_messy(out_dir: Path, projects: int, seed: int) -> dict:
         "expected_reviews": expected,
         "decision_overrides": overrides,
         "targets_met": _targets_met(plan_counts),
+        "planted_signals": planted,
     }
     return _summary(projects, seed, "messy", True, datasets, plan_counts, year_counts, net, extra)

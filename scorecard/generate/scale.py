@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from scorecard.generate.model import CHUNK, DATASET_NAMES, PLAN_CODES, YEARS
+from scorecard.generate.signals import with_evidence_refs
 from scorecard.generate.simulation import _archetype_decisions, _sample_projects, _simulate
 from scorecard.generate.summary import _add_net, _summary
 
@@ -21,6 +22,7 @@ def _clean_chunk(seed: int, chunk: int, seq0: int, n: int) -> dict[str, pl.DataF
     pid = "SZ" + pl.Series(P["year"]).cast(pl.String) + "-" + pl.Series(P["seq"]).cast(pl.String).str.zfill(7)
     out = _simulate(rng, P, pid)
     out["review_decisions"] = _archetype_decisions(rng, P, pid)
+    out["kpi_actuals"] = with_evidence_refs(out["kpi_actuals"])  # docs/analytics.md §2: what was reported, by number
     return out
 
 

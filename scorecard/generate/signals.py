@@ -12,7 +12,7 @@
   without progress already arise from the simulation; ``planted`` lists what was planted, by project.
 
 Everything here is deterministic (no random draws): the projects are picked in sorted order from the
-simulated frames and the independent review of the bundle (``scorecard.generate``).
+simulated frames and the independent review of the bundle (``scorecard.generate.oracle``).
 """
 
 from __future__ import annotations
