@@ -4,7 +4,6 @@ weights, totals, grades and recommendations below are worked out by hand in the 
 from __future__ import annotations
 
 import random
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from scoring_fixtures import actual, expert, experts, fetch, ms, pay, project, r
 
 from scorecard.analytics import robustness_year, scenarios
 from scorecard.rubric import RubricError, load_rubric
-from scorecard.settings import DEFAULT_RUBRIC, PROJECT_ROOT
+from scorecard.settings import DEFAULT_RUBRIC
 
 OAT = ["process+5", "process-5", "output+5", "output-5", "outcome+5", "outcome-5", "expert+5", "expert-5"]
 LEAVES = ("spi", "on_time", "fund_execution", "self_funding", "output", "outcome", "expert")
@@ -344,60 +343,6 @@ def test_one_row_per_reviewed_project_and_rerun_is_identical(decided):
     again = robustness_year(con, 2018, load_rubric())
     assert fetch(con, "SELECT * FROM mart.decision_robustness ORDER BY project_id") == before
     assert again["fragile"] == {"rolling_support": 3} == result["fragile"]  # FLIP, FLIPR, COV; the rest robust
-
-
-# --- the bundled data --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    """The bundled data, ingested and scored for 2017–2019 with the official rubric, then analysed."""
-    from scorecard.contracts import DATASETS
-    from scorecard.db import connect
-    from scorecard.ingest import load_dataset
-    from scorecard.review import score_year
-    from scorecard.warehouse import build_warehouse, create_raw_tables
-
-    tmp = tmp_path_factory.mktemp("bundle")
-    raw = tmp / "raw"
-    shutil.copytree(PROJECT_ROOT / "data" / "raw", raw)
-    con = connect(tmp / "bundle.duckdb")
-    create_raw_tables(con)
-    for dataset in DATASETS.values():
-        load_dataset(con, dataset, raw)
-    build_warehouse(con)
-    rubric = load_rubric()
-    results = {}
-    for year in (2017, 2018, 2019):
-        score_year(con, year, rubric)
-        results[year] = robustness_year(con, year, rubric)
-    yield con, results
-    con.close()
-
-
-def test_base_reproduces_every_official_row_of_the_bundle(bundle):
-    con, results = bundle
-    rows = con.sql(
-        """SELECT count(*) AS n,
-                  count(*) FILTER (WHERE s.total_score IS NOT DISTINCT FROM r.total_score AND s.grade = r.grade
-                                   AND s.recommendation = r.recommendation) AS same
-           FROM mart.project_review AS r
-           LEFT JOIN mart.decision_sensitivity AS s
-             ON s.project_id = r.project_id AND s.review_year = r.review_year AND s.scenario = 'base'"""
-    ).fetchall()[0]
-    assert rows[0] == rows[1] == sum(r["robustness_rows"] for r in results.values()) > 800
-    robust = con.sql(
-        """SELECT count(*) FROM mart.decision_robustness AS d JOIN mart.project_review AS r USING (project_id, review_year)
-           WHERE d.total_score IS NOT DISTINCT FROM r.total_score AND d.grade = r.grade AND d.recommendation = r.recommendation"""
-    ).fetchall()[0][0]
-    assert robust == rows[0]
-    # fragile means what it says, on every row
-    bad = con.sql(
-        """SELECT count(*) FROM mart.decision_robustness
-           WHERE fragile <> (oat_flips >= 1 OR random_share_kept < 0.9)
-              OR (flip_to IS NULL) <> (oat_flips = 0 AND random_share_kept = 1)"""
-    ).fetchall()[0][0]
-    assert bad == 0
 
 
 # --- in Dagster ------------------------------------------------------------------------------------------------
