@@ -1,5 +1,7 @@
 -- The analytics tables (docs/analytics.md §1, §2): derived, one review year at a time, delete-then-insert
 -- (scorecard/analytics.py). None of them changes an official score, grade or recommendation.
+-- No PRIMARY KEY: keeping an index on 800,000 sensitivity rows a year cost more than the analysis itself at
+-- 100,000 projects (bench/README.md); one row per key is a GX rule of the asset checks instead.
 
 -- docs/analytics.md §1: one row per reviewed project, review year and scenario, for `base` and the eight
 -- one-at-a-time scenarios (`process+5` …).
@@ -9,8 +11,7 @@ CREATE TABLE IF NOT EXISTS mart.decision_sensitivity (
     scenario VARCHAR NOT NULL,
     total_score DOUBLE,                      -- two decimals, half away from zero (decided as DECIMAL(5,2))
     grade VARCHAR NOT NULL,
-    recommendation VARCHAR NOT NULL,
-    PRIMARY KEY (project_id, review_year, scenario)
+    recommendation VARCHAR NOT NULL
 );
 
 -- docs/analytics.md §1: one row per reviewed project and review year — how far the decision stands.
@@ -24,8 +25,7 @@ CREATE TABLE IF NOT EXISTS mart.decision_robustness (
     oat_flips INTEGER NOT NULL,
     random_share_kept DOUBLE,
     flip_to VARCHAR,
-    fragile BOOLEAN NOT NULL,
-    PRIMARY KEY (project_id, review_year)
+    fragile BOOLEAN NOT NULL
 );
 
 -- docs/analytics.md §2: one row per project, review year, signal and piece of evidence.

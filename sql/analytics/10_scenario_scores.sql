@@ -9,60 +9,79 @@
 -- away from zero (§4, §9); the recommendation is the first rule of §6 that holds, with the official history
 -- (last year's decision as recorded, else as recommended — scenarios never feed each other).
 -- Parameters: $review_year, $min_coverage, $band_a, $band_b, $band_c (into sensitivity_threshold).
-CREATE OR REPLACE TEMP TABLE sensitivity_year AS
-SELECT
-    CAST(row_number() OVER (ORDER BY r.project_id) AS INTEGER) AS pidx,   -- a narrow key for the big pass
-    r.project_id,
-    r.review_year,
-    r.status = 'active' AS active,
-    r.status = 'ended' AS ended,
-    list_contains(string_split(r.flags, ','), 'veto') AS veto,
-    list_contains(string_split(r.flags, ','), 'stalled') AS stalled,
-    list_contains(string_split(r.flags, ','), 'overspend') AS overspend,
-    r.flags <> '' AS any_flag,
-    -- decided whatever the points: a veto or a stalled active project is terminated, an ended one goes to
-    -- acceptance review (docs/scoring.md §6); the random pass skips these and counts them as kept
-    list_contains(string_split(r.flags, ','), 'veto') OR r.status = 'ended'
-        OR (r.status = 'active' AND list_contains(string_split(r.flags, ','), 'stalled')) AS points_irrelevant,
-    coalesce(m.prev_decision = 'rectify', false) AS prev_rectify,
-    m.ach_spi,
-    m.ach_on_time,
-    m.ach_fund_execution,
-    m.ach_self_funding,
-    m.ach_output,
-    m.ach_outcome,
-    m.ach_expert
-FROM analytics_review AS r
-JOIN analytics_measure AS m USING (project_id, review_year)
-WHERE r.review_year = $review_year;
 
--- The thresholds, as exact decimals in a one-row table (a view cannot take parameters).
+-- The projects of the year. Weights change only the grade; everything else the recommendation rule reads
+-- (veto, status, stalled, overspend, any flag, last year's decision) is the project's own, so each project
+-- carries the recommendation its rule gives for each grade: rec_by_grade[g] for g = 1 A, 2 B, 3 C, 4 D,
+-- 5 insufficient, recommendations numbered in the order of §6 (1 terminate, 2 acceptance_review,
+-- 3 suspend_funding, 4 rectify, 5 rolling_support).
+CREATE OR REPLACE TEMP TABLE sensitivity_year AS
+WITH flagged AS (
+    SELECT
+        CAST(row_number() OVER (ORDER BY r.project_id) AS INTEGER) AS pidx,   -- a narrow key for the big pass
+        r.project_id,
+        r.review_year,
+        r.status = 'active' AS active,
+        r.status = 'ended' AS ended,
+        list_contains(string_split(r.flags, ','), 'veto') AS veto,
+        list_contains(string_split(r.flags, ','), 'stalled') AS stalled,
+        list_contains(string_split(r.flags, ','), 'overspend') AS overspend,
+        r.flags <> '' AS any_flag,
+        coalesce(m.prev_decision = 'rectify', false) AS prev_rectify,
+        m.ach_spi,
+        m.ach_on_time,
+        m.ach_fund_execution,
+        m.ach_self_funding,
+        m.ach_output,
+        m.ach_outcome,
+        m.ach_expert
+    FROM analytics_review AS r
+    JOIN analytics_measure AS m USING (project_id, review_year)
+    WHERE r.review_year = $review_year
+)
+SELECT
+    *,
+    -- the rule of §6 (as sql/review/80_recommendation.sql) for each grade g; a veto makes the grade D anyway
+    list_transform([1, 2, 3, 4, 5], lambda g: CASE
+        WHEN veto THEN 1
+        WHEN active AND g = 4 THEN 1
+        WHEN active AND stalled THEN 1
+        WHEN active AND prev_rectify AND g IN (3, 4, 5) THEN 1
+        WHEN ended THEN 2
+        WHEN overspend THEN 3
+        WHEN g IN (3, 5) THEN 4
+        WHEN any_flag THEN 4
+        ELSE 5
+    END) AS rec_by_grade,
+    -- decided whatever the points (a veto, a stalled active project, an ended one): the random pass skips it
+    -- and counts it as kept by every random rubric
+    veto OR ended OR (active AND stalled) AS points_irrelevant
+FROM flagged;
+
+-- The thresholds, as exact decimals in a one-row table (a view cannot take parameters). A rounded total
+-- reaches a band exactly when the unrounded one reaches the band's first two-decimal value minus 0.005 (half
+-- away from zero): a random rubric compares there in binary floating point, and only a total within 1e-6 of
+-- it takes the exact decimal path.
 CREATE OR REPLACE TEMP TABLE sensitivity_threshold AS
 SELECT
     CAST($min_coverage * 100 AS DECIMAL(18, 9)) AS min_applicable,
     CAST($band_a AS DECIMAL(18, 9)) AS band_a,
     CAST($band_b AS DECIMAL(18, 9)) AS band_b,
-    CAST($band_c AS DECIMAL(18, 9)) AS band_c;
+    CAST($band_c AS DECIMAL(18, 9)) AS band_c,
+    CAST(ceil($band_a * 100) / 100 - 0.005 AS DOUBLE) AS reach_a,
+    CAST(ceil($band_b * 100) / 100 - 0.005 AS DOUBLE) AS reach_b,
+    CAST(ceil($band_c * 100) / 100 - 0.005 AS DOUBLE) AS reach_c;
 
 -- The big pass (projects × scenarios) as a view, read twice below: once for `base` and the one-at-a-time
--- scenarios (kept row by row), once for the random rubrics (counted per project and recommendation).
--- Totals and coverage are snapped as decimals that fit 64 bits (a total ≤ 100 has 3 + 12 digits), the same
--- values the review's DECIMAL(38, 12) gives.
+-- scenarios (kept row by row, exact totals), once for the random rubrics (grades counted per project).
+-- It carries only the project number, the seven achievements and the seven leaf points.
 CREATE OR REPLACE TEMP VIEW scenario_outcome AS
 WITH earned AS (
-    -- points = leaf points × achievement; NULL = not applicable (docs/scoring.md §3)
     SELECT
         y.pidx,
-        y.active,
-        y.ended,
-        y.veto,
-        y.stalled,
-        y.overspend,
-        y.any_flag,
-        y.prev_rectify,
-        y.points_irrelevant,
         s.scenario,
         s.kind,
+        -- points = leaf points × achievement; NULL = not applicable (docs/scoring.md §3)
         s.w_spi * y.ach_spi AS pts_spi,
         s.w_on_time * y.ach_on_time AS pts_on_time,
         s.w_fund_execution * y.ach_fund_execution AS pts_fund_execution,
@@ -82,59 +101,57 @@ WITH earned AS (
             + CASE WHEN y.ach_expert IS NOT NULL THEN s.w_expert ELSE 0 END AS DECIMAL(18, 9)) AS applicable_points
     FROM sensitivity_year AS y
     CROSS JOIN sensitivity_scenario AS s
+    WHERE s.kind <> 'random' OR NOT y.points_irrelevant
+),
+raw_total AS (
+    -- 100 × earned / applicable in binary floating point, summed as the review sums (sql/review/60_points.sql):
+    -- the process leaves first, then the other indicators
+    SELECT
+        e.pidx,
+        e.scenario,
+        e.kind,
+        e.applicable_points,
+        CASE
+            WHEN e.applicable_points > 0
+            THEN 100.0 * ((coalesce(e.pts_spi, 0) + coalesce(e.pts_on_time, 0)
+                + coalesce(e.pts_fund_execution, 0) + coalesce(e.pts_self_funding, 0)) + coalesce(e.pts_output, 0)
+                + coalesce(e.pts_outcome, 0) + coalesce(e.pts_expert, 0)) / CAST(e.applicable_points AS DOUBLE)
+        END AS raw_total,
+        t.*
+    FROM earned AS e
+    CROSS JOIN sensitivity_threshold AS t
 ),
 totalled AS (
-    -- the total as the review computes it (sql/review/60_points.sql): the process leaves first, then the
-    -- other indicators, 100 × earned / applicable snapped to 12 decimals, rounded half away from zero
-    SELECT
-        pidx, active, ended, veto, stalled, overspend, any_flag, prev_rectify, points_irrelevant, scenario, kind,
-        applicable_points,
-        CASE
-            WHEN applicable_points > 0
-            THEN CAST(round(CAST(100.0 * ((coalesce(pts_spi, 0) + coalesce(pts_on_time, 0)
-                + coalesce(pts_fund_execution, 0) + coalesce(pts_self_funding, 0)) + coalesce(pts_output, 0)
-                + coalesce(pts_outcome, 0) + coalesce(pts_expert, 0)) / CAST(applicable_points AS DOUBLE)
-                AS DECIMAL(18, 12)), 2) AS DECIMAL(5, 2))
-        END AS total_score
-    FROM earned
-),
-graded AS (
-    -- docs/scoring.md §4: veto → D; coverage below the threshold (or nothing applicable) → insufficient;
-    -- then the bands on the rounded total. Grades and recommendations are small numbers in the big pass
-    -- (1 A, 2 B, 3 C, 4 D, 5 insufficient; recommendations 1–5 in the order of §6), named below.
+    -- the total as the review rounds it: snapped to 12 decimals (a total ≤ 100 fits DECIMAL(18, 12): the same
+    -- value the review's DECIMAL(38, 12) gives), rounded half away from zero to two — for `base` and the
+    -- one-at-a-time scenarios always, for a random rubric only near a band's reach
     SELECT
         *,
         CASE
-            WHEN veto THEN 4
-            WHEN total_score IS NULL OR applicable_points < t.min_applicable THEN 5
-            WHEN total_score >= t.band_a THEN 1
-            WHEN total_score >= t.band_b THEN 2
-            WHEN total_score >= t.band_c THEN 3
-            ELSE 4
-        END AS grade_no
-    FROM totalled
-    CROSS JOIN sensitivity_threshold AS t
+            WHEN raw_total IS NOT NULL AND (kind <> 'random' OR least(abs(raw_total - reach_a), abs(raw_total - reach_b),
+                abs(raw_total - reach_c)) < 1e-6)
+            THEN CAST(round(CAST(raw_total AS DECIMAL(18, 12)), 2) AS DECIMAL(5, 2))
+        END AS total_score
+    FROM raw_total
 )
--- docs/scoring.md §6, the first rule that holds (as sql/review/80_recommendation.sql)
+-- docs/scoring.md §4: coverage below the threshold (or nothing applicable) → insufficient; then the bands on
+-- the rounded total (a veto's D is in rec_by_grade: its recommendation does not depend on the grade)
 SELECT
     pidx,
-    points_irrelevant,
     scenario,
     kind,
     total_score,
-    grade_no,
     CASE
-        WHEN veto THEN 1                                           -- terminate
-        WHEN active AND grade_no = 4 THEN 1
-        WHEN active AND stalled THEN 1
-        WHEN active AND prev_rectify AND grade_no IN (3, 4, 5) THEN 1
-        WHEN ended THEN 2                                          -- acceptance_review
-        WHEN overspend THEN 3                                      -- suspend_funding
-        WHEN grade_no IN (3, 5) THEN 4                             -- rectify
-        WHEN any_flag THEN 4
-        ELSE 5                                                     -- rolling_support
-    END AS recommendation_no
-FROM graded;
+        WHEN raw_total IS NULL OR applicable_points < min_applicable THEN 5
+        WHEN total_score IS NOT NULL THEN CASE
+            WHEN total_score >= band_a THEN 1 WHEN total_score >= band_b THEN 2 WHEN total_score >= band_c THEN 3 ELSE 4
+        END
+        WHEN raw_total >= reach_a THEN 1
+        WHEN raw_total >= reach_b THEN 2
+        WHEN raw_total >= reach_c THEN 3
+        ELSE 4
+    END AS grade_no
+FROM totalled;
 
 -- base and the eight one-at-a-time scenarios, row by row
 CREATE OR REPLACE TEMP TABLE sensitivity_scored AS
@@ -144,22 +161,26 @@ SELECT
     o.scenario,
     o.kind,
     o.total_score,
-    ['A', 'B', 'C', 'D', 'insufficient'][o.grade_no] AS grade,
-    ['terminate', 'acceptance_review', 'suspend_funding', 'rectify', 'rolling_support'][o.recommendation_no] AS recommendation
+    CASE WHEN y.veto THEN 'D' ELSE ['A', 'B', 'C', 'D', 'insufficient'][o.grade_no] END AS grade,
+    ['terminate', 'acceptance_review', 'suspend_funding', 'rectify', 'rolling_support'][y.rec_by_grade[o.grade_no]]
+        AS recommendation
 FROM scenario_outcome AS o
 JOIN sensitivity_year AS y USING (pidx)
 WHERE o.kind IN ('base', 'oat');
 
 -- the random rubrics, counted: how many give each recommendation, per project whose decision depends on the
--- points at all
+-- points at all (grades counted in the big pass, turned into recommendations per project here)
 CREATE OR REPLACE TEMP TABLE sensitivity_random AS
 SELECT
-    pidx,
-    ['terminate', 'acceptance_review', 'suspend_funding', 'rectify', 'rolling_support'][recommendation_no] AS recommendation,
-    rubrics
+    g.pidx,
+    ['terminate', 'acceptance_review', 'suspend_funding', 'rectify', 'rolling_support'][y.rec_by_grade[g.grade_no]]
+        AS recommendation,
+    sum(g.rubrics) AS rubrics
 FROM (
-    SELECT pidx, recommendation_no, count(*) AS rubrics
+    SELECT pidx, grade_no, count(*) AS rubrics
     FROM scenario_outcome
-    WHERE kind = 'random' AND NOT points_irrelevant
-    GROUP BY pidx, recommendation_no
-);
+    WHERE kind = 'random'
+    GROUP BY pidx, grade_no
+) AS g
+JOIN sensitivity_year AS y USING (pidx)
+GROUP BY g.pidx, y.rec_by_grade[g.grade_no];

@@ -6,23 +6,41 @@
 -- One row per project and shared reference. evidence_ref is raw evidence the review does not measure, so it
 -- is read from fact_kpi.
 CREATE OR REPLACE TEMP TABLE evidence_reference AS
-WITH pieces AS (
-    SELECT
-        k.project_id,
-        k.period,
-        k.indicator,
-        trim(piece) AS written
-    FROM fact_kpi AS k, unnest(regexp_split_to_array(k.evidence_ref, '[;；,，、]')) AS t(piece)
+WITH cells AS (
+    SELECT k.project_id, k.period, k.indicator, k.evidence_ref AS cell
+    FROM fact_kpi AS k
     WHERE k.evidence_ref IS NOT NULL AND k.period_end <= CAST($as_of AS DATE)
+),
+project_cells AS (
+    SELECT DISTINCT project_id, cell FROM cells
+),
+cell_refs AS (
+    -- every distinct cell split and normalised once (a cumulative actual repeats its cell every quarter);
+    -- NFKC leaves plain ASCII as it is, so only text with other characters goes through it
+    SELECT
+        cell,
+        written,
+        upper(regexp_replace(CASE WHEN strlen(written) = length(written) THEN written ELSE nfkc(written) END,
+            '[\s\-./]', '', 'g')) AS ref
+    FROM (
+        SELECT cell, trim(unnest(string_split_regex(cell, '[;；,，、]'))) AS written
+        FROM (SELECT DISTINCT cell FROM project_cells)
+    )
+    WHERE written <> ''
+),
+shared AS (
+    -- only a reference reported by two projects or more can be a signal
+    SELECT r.ref
+    FROM project_cells AS pc
+    JOIN cell_refs AS r USING (cell)
+    WHERE r.ref <> ''
+    GROUP BY r.ref
+    HAVING count(DISTINCT pc.project_id) > 1
 )
-SELECT
-    project_id,
-    period,
-    indicator,
-    written,
-    upper(regexp_replace(nfkc(written), '[\s\-./]', '', 'g')) AS ref
-FROM pieces
-WHERE written <> '';
+SELECT c.project_id, c.period, c.indicator, r.written, r.ref
+FROM cells AS c
+JOIN cell_refs AS r USING (cell)
+WHERE r.ref IN (SELECT ref FROM shared);
 
 CREATE OR REPLACE TEMP TABLE signal_duplicate_evidence AS
 WITH mine AS (
