@@ -72,10 +72,7 @@ def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
             "mart.review_timeline (money over time) and mart.disbursement_by_year (the programme's money per calendar "
             "year). Summaries, reports, dashboards and analyses read these, never the facts.",
             deps=["project_review"],
-            group_name="review",
-            kinds={"duckdb"},
-            owners=["team:evaluation"],
-            partitions_def=review_years,
+            **yearly_spec("review", "team:evaluation"),
         ),
         dg.AssetSpec(
             "review_reason",
