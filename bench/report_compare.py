@@ -87,8 +87,14 @@ def export_ref(ref: str, target: Path) -> Path:
 
 def build(code_root: Path, warehouse: Path, year: int, reports: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(code_root), "PYTHONSAFEPATH": "1"}
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(code_root), str(warehouse), str(year), str(reports)],
-                          cwd=code_root, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(code_root), str(warehouse), str(year), str(reports)],
+        check=False,
+        cwd=code_root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode:
         raise SystemExit(f"report build with {code_root} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -125,9 +131,13 @@ def first_difference(a: list, b: list) -> str:
 
 def compare(base: Path, new: Path, year: int) -> list[tuple[str, bool, str]]:
     """(what, identical, detail) per compared deliverable."""
-    html, pdf, xlsx, csv, manifest = (f"performance-evaluation-{year}.html", f"performance-evaluation-{year}.pdf",
-                                      f"performance-evaluation-{year}.xlsx", f"project-review-{year}.csv",
-                                      f"manifest-{year}.json")
+    html, pdf, xlsx, csv, manifest = (
+        f"performance-evaluation-{year}.html",
+        f"performance-evaluation-{year}.pdf",
+        f"performance-evaluation-{year}.xlsx",
+        f"project-review-{year}.csv",
+        f"manifest-{year}.json",
+    )
     out = []
     hb, hn = (mask((d / html).read_text(encoding="utf-8")) for d in (base, new))
     out.append(("HTML bytes (masked)", hb == hn, f"{len(hb):,} / {len(hn):,} characters"))
@@ -137,8 +147,14 @@ def compare(base: Path, new: Path, year: int) -> list[tuple[str, bool, str]]:
     out.append(("PDF text (pdftotext)", pb == pn, f"{len(pb):,} lines" if pb == pn else first_difference(pb, pn)))
     xb, xn = xlsx_cells(base / xlsx), xlsx_cells(new / xlsx)
     same = list(xb) == list(xn) and all(xb[s] == xn[s] for s in xb)
-    detail = f"{len(xb)} sheets, {sum(len(v) for v in xb.values()):,} rows" if same else next(
-        (f"sheet {s}: {first_difference(xb[s], xn.get(s, []))}" for s in xb if xb[s] != xn.get(s)), "sheet names differ")
+    detail = (
+        f"{len(xb)} sheets, {sum(len(v) for v in xb.values()):,} rows"
+        if same
+        else next(
+            (f"sheet {s}: {first_difference(xb[s], xn.get(s, []))}" for s in xb if xb[s] != xn.get(s)),
+            "sheet names differ",
+        )
+    )
     out.append(("XLSX cells", same, detail))
     cb, cn = (base / csv).read_bytes(), (new / csv).read_bytes()
     out.append(("CSV bytes", cb == cn, f"{len(cb):,} bytes"))
@@ -172,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     for what, same, detail in rows:
         print(f"  {'identical' if same else 'DIFFERENT'}  {what}  {detail}")
     for side, values in seconds.items():
-        print(f"  build_report {side}: median {statistics.median(values):.2f} s of {', '.join(f'{v:.2f}' for v in values)}")
+        print(
+            f"  build_report {side}: median {statistics.median(values):.2f} s of {', '.join(f'{v:.2f}' for v in values)}"
+        )
     if args.out is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if all(same for _, same, _ in rows) else 1

@@ -26,17 +26,17 @@ import duckdb
 
 from dashboards.pages import build_dashboards
 from scorecard import __version__, codes
+from scorecard.hooks import crash_point
+from scorecard.jsonable import plain
+from scorecard.reader import file_sha256
 from scorecard.report import data
 from scorecard.report.context import ReportContext, ReportInputs, build_context
 from scorecard.report.i18n import I18n, check_lang
-from scorecard.jsonable import plain
 from scorecard.report.method import method_context
 from scorecard.report.pdf import chart_images, img_tag, write_pdf
 from scorecard.report.render import chart_markup, render_report
 from scorecard.report.sheets import xlsx_sheets
 from scorecard.report.xlsx import write_workbook
-from scorecard.hooks import crash_point
-from scorecard.reader import file_sha256
 from scorecard.settings import PROJECT_ROOT, get_settings
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -72,7 +72,7 @@ def download_names(year: int) -> dict[str, str]:
 
 def code_version() -> str:
     try:
-        sha = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+        sha = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"], check=False, capture_output=True,
                              text=True, timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         sha = ""
@@ -98,6 +98,43 @@ def render(con, year: int, i18n: I18n, mode: str, method: dict, inputs: list[dic
     ctx = build_context(report_inputs(con, year, i18n, method, inputs, version, generated_at))
     figs = ctx.charts
     return render_report(ctx, mode, chart_markup(figs, mode, images)), ctx, figs
+
+
+def write_files(con: duckdb.DuckDBPyConnection, ctx: ReportContext, stage: Path, timings: dict[str, float]) -> dict[str, int]:
+    """The HTML, XLSX, CSV, dashboards and PDF of ``ctx`` into ``stage``; returns the XLSX's rows per sheet."""
+    year, i18n, method, n = ctx.inputs.year, ctx.inputs.i18n, ctx.inputs.method, names(ctx.inputs.year)
+    figs = ctx.charts
+    # kaleido draws the PNGs in its own browser process, started as soon as the figures exist,
+    # while this thread writes the HTML and the other files.
+    pool = ThreadPoolExecutor(max_workers=1)
+    images_future = pool.submit(chart_images, {k: v.to_dict() for k, v in figs.items()})
+    pool.shutdown(wait=False)
+    t = time.perf_counter()
+    (stage / n["html"]).write_text(render_report(ctx, "html", chart_markup(figs, "html")), encoding="utf-8")
+    timings["html"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    sheet_rows = write_workbook(stage / n["xlsx"], xlsx_sheets(ctx.frames, method, year), i18n)
+    timings["xlsx"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    data.project_review(con, year).write_csv(stage / n["csv"], include_bom=True, date_format="%Y-%m-%d")
+    timings["csv"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for key, page in build_dashboards(con, year, i18n.lang).items():
+        (stage / n[key]).write_text(page, encoding="utf-8")
+    timings["dashboards"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    pdf_html = render_report(ctx, "pdf", chart_markup(figs, "pdf"))
+    images = images_future.result()
+    timings["chart_images_wait"] = time.perf_counter() - t
+    for key, png in images.items():
+        pdf_html = pdf_html.replace(f"<!--chart:{key}-->", img_tag(png, key))
+    write_pdf(pdf_html, stage / n["pdf"])
+    timings["pdf"] = time.perf_counter() - t
+    return sheet_rows
 
 
 def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, lang: str = "zh+en",
@@ -127,39 +164,8 @@ def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, l
     try:
         t = time.perf_counter()
         ctx = build_context(report_inputs(con, year, i18n, method, inputs, version, generated_at))
-        figs = ctx.charts
         timings["context"] = time.perf_counter() - t
-        # kaleido draws the PNGs in its own browser process, started as soon as the figures exist,
-        # while this thread writes the HTML and the other files.
-        pool = ThreadPoolExecutor(max_workers=1)
-        images_future = pool.submit(chart_images, {k: v.to_dict() for k, v in figs.items()})
-        pool.shutdown(wait=False)
-        t = time.perf_counter()
-        (stage / n["html"]).write_text(render_report(ctx, "html", chart_markup(figs, "html")), encoding="utf-8")
-        timings["html"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        sheet_rows = write_workbook(stage / n["xlsx"], xlsx_sheets(ctx.frames, method, year), i18n)
-        timings["xlsx"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        data.project_review(con, year).write_csv(stage / n["csv"], include_bom=True, date_format="%Y-%m-%d")
-        timings["csv"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        for key, page in build_dashboards(con, year, i18n.lang).items():
-            (stage / n[key]).write_text(page, encoding="utf-8")
-        timings["dashboards"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        pdf_html = render_report(ctx, "pdf", chart_markup(figs, "pdf"))
-        images = images_future.result()
-        timings["chart_images_wait"] = time.perf_counter() - t
-        for key, png in images.items():
-            pdf_html = pdf_html.replace(f"<!--chart:{key}-->", img_tag(png, key))
-        write_pdf(pdf_html, stage / n["pdf"])
-        timings["pdf"] = time.perf_counter() - t
-
+        sheet_rows = write_files(con, ctx, stage, timings)
         manifest, summary = _manifest(con, year, ctx, stage, n, method, inputs, version, generated_at, i18n, n_rows)
         (stage / n["manifest"]).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=plain), encoding="utf-8")
         crash_point(f"report:{year}:staged")

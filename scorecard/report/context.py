@@ -97,8 +97,11 @@ class ReportInputs:
         prev = self.read(data.program_all, y - 1)
         grades = {k: int(cur.get(f"grade_{k.lower()}", 0) or 0) for k in GRADE_ORDER}
         return YearFacts(
-            cur=cur, prev=Row(prev) if prev else None, n=int(cur.get("projects") or 0),
-            as_of=self.read(data.as_of_date, y), grades=grades,
+            cur=cur,
+            prev=Row(prev) if prev else None,
+            n=int(cur.get("projects") or 0),
+            as_of=self.read(data.as_of_date, y),
+            grades=grades,
             recs={r: int(cur.get(f"rec_{r}", 0) or 0) for r in codes.RECOMMENDATIONS},
             good=a_or_b(cur),
         )
@@ -118,7 +121,7 @@ class ChapterData:
 
 @dataclass
 class Chapter:
-    name: str  # module name, e.g. 01_background; its template is chapters/<name>.html.j2
+    name: str  # module name, e.g. ch01_background; its template is chapters/<name>.html.j2
     id: str  # anchor: s1, s2, ... by position; sections are <id>-1, <id>-2, ...
     title: str
     sections: list[str]
@@ -158,25 +161,26 @@ class ReportContext:
         return out
 
 
-def headings(i18n: I18n, module, position: int, number: int) -> tuple[str, list[str]]:
+def headings(i18n: I18n, module, number: int) -> tuple[str, list[str]]:
     """A chapter's title and section headings: 一、… （一）… for the outline's chapters (``number``),
     附件 and 附件一 … for an annex chapter (``ANNEX = True``)."""
     zh, en = module.TITLE
     subs = getattr(module, "SECTIONS", [])
     if getattr(module, "ANNEX", False):
-        return i18n.t(zh, en), [i18n.t(f"附件{section_no(j)}  {szh}", f"Annex {j}. {sen}")
-                                for j, (szh, sen) in enumerate(subs, start=1)]
+        return i18n.t(zh, en), [
+            i18n.t(f"附件{section_no(j)}  {szh}", f"Annex {j}. {sen}") for j, (szh, sen) in enumerate(subs, start=1)
+        ]
     title = i18n.t(f"{section_no(number)}、{zh}", f"{number}. {en}")
     return title, [i18n.t(f"{SUB_NO[j - 1]}{szh}", f"{number}.{j} {sen}") for j, (szh, sen) in enumerate(subs, start=1)]
 
 
 def build_context(inputs: ReportInputs) -> ReportContext:
-    """Every chapter's data, in the registry's order (``chapters/NN_name.py``), built once."""
+    """Every chapter's data, in the registry's order (``chapters/chNN_name.py``), built once."""
     chapters = []
     number = 0
     for position, module in enumerate(chapter_modules(), start=1):
         number += 0 if getattr(module, "ANNEX", False) else 1
-        title, sections = headings(inputs.i18n, module, position, number)
+        title, sections = headings(inputs.i18n, module, number)
         name = module.__name__.rsplit(".", 1)[1]
         chapters.append(Chapter(name, f"s{position}", title, sections, module.build(inputs)))
     return ReportContext(inputs, chapters)

@@ -23,9 +23,18 @@ HTML_CAPS = {"overdue": 1000, "annex_scores": 1000}
 PAGE_UNITS = 118  # half-ems of 8.5pt text across an A4 page's text width (see column_widths)
 MIN_TEXT_UNITS = 12  # a wrapping text column keeps at least 6 CJK characters a line
 NUMERIC_KINDS = {"int", "num", "money", "pct"}
-CODE_TABLES = {"field": "field", "plan": "plan", "department": "department", "support_mode": "support_mode",
-               "grade": "grade", "prev_grade": "grade", "recommendation": "recommendation", "flag": "flag",
-               "indicator": "indicator", "prev_recommendation": "recommendation"}
+CODE_TABLES = {
+    "field": "field",
+    "plan": "plan",
+    "department": "department",
+    "support_mode": "support_mode",
+    "grade": "grade",
+    "prev_grade": "grade",
+    "recommendation": "recommendation",
+    "flag": "flag",
+    "indicator": "indicator",
+    "prev_recommendation": "recommendation",
+}
 TOKEN = re.compile(r"[^\s\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")  # a run that does not break (CJK breaks anywhere)
 
 
@@ -34,7 +43,7 @@ def header_html(i18n: I18n, zh: str, en: str) -> str:
         return escape(zh)
     if i18n.lang == "en":
         return escape(en)
-    return f"{escape(zh)}<br><span class=\"en\">{escape(en)}</span>"
+    return f'{escape(zh)}<br><span class="en">{escape(en)}</span>'
 
 
 def _code_label(i18n: I18n, col: str, value, dimension: str | None) -> str:
@@ -87,8 +96,14 @@ class Table:
     def view(self, mode: str) -> dict:
         cap = self.caps.get(mode)
         rows = self.rows if cap is None else self.rows[:cap]
-        out = {"headers": self.headers, "numeric": self.numeric, "rows": rows, "total": self.total,
-               "shown": len(rows), "capped": len(rows) < self.total}
+        out = {
+            "headers": self.headers,
+            "numeric": self.numeric,
+            "rows": rows,
+            "total": self.total,
+            "shown": len(rows),
+            "capped": len(rows) < self.total,
+        }
         if mode == "pdf" and self.fixed_layout:
             out["widths"] = column_widths(self.i18n, self.specs, rows)
         return out
@@ -125,18 +140,33 @@ def caps_for(cap: str | int | None, modes: tuple[str, ...] = MODES) -> dict[str,
     return {m: (PDF_CAPS if m == "pdf" else HTML_CAPS).get(cap) for m in modes}
 
 
-def view(i18n: I18n, frame: pl.DataFrame, cols: list, cap: str | int | None = None, dimension: str | None = None,
-         modes: tuple[str, ...] = MODES) -> Table:
+def view(
+    i18n: I18n,
+    frame: pl.DataFrame,
+    cols: list,
+    cap: str | int | None = None,
+    dimension: str | None = None,
+    modes: tuple[str, ...] = MODES,
+) -> Table:
     """A table ready for the templates of ``modes``: formatted cells, bilingual headers; ``cap`` names
     the row caps (PDF_CAPS, HTML_CAPS) of a long list."""
     specs = column_specs(cols, dimension)
     caps = caps_for(cap, modes)
     limit = None if any(c is None for c in caps.values()) else max(caps.values())
     shown = frame.head(limit) if limit is not None and frame.height > limit else frame
-    rows = [[cell(i18n, name, kind, r.get(name), dimension) for name, _, _, kind in specs]
-            for r in shown.iter_rows(named=True)]
-    return Table(i18n, specs, [header_html(i18n, zh, en) for _, zh, en, _ in specs],
-                 [kind in NUMERIC_KINDS for *_, kind in specs], rows, frame.height, caps)
+    rows = [
+        [cell(i18n, name, kind, r.get(name), dimension) for name, _, _, kind in specs]
+        for r in shown.iter_rows(named=True)
+    ]
+    return Table(
+        i18n,
+        specs,
+        [header_html(i18n, zh, en) for _, zh, en, _ in specs],
+        [kind in NUMERIC_KINDS for *_, kind in specs],
+        rows,
+        frame.height,
+        caps,
+    )
 
 
 def _display_width(text: str) -> float:
@@ -152,7 +182,9 @@ def _min_width(text: str) -> float:
 def _column_bounds(i18n: I18n, spec: tuple, values: list[str]) -> tuple[float, float]:
     """(min, max) width in half-ems of one column, padding included."""
     _, zh, en, kind = spec
-    words = [w for part in ((zh,) if i18n.lang == "zh" else (en,) if i18n.lang == "en" else (zh, en)) for w in part.split()]
+    words = [
+        w for part in ((zh,) if i18n.lang == "zh" else (en,) if i18n.lang == "en" else (zh, en)) for w in part.split()
+    ]
     head = min(16, max((_min_width(w) if not CJK.search(w) else 4 for w in words), default=4))
     full = max((_display_width(v) for v in values), default=1)
     if kind in NUMERIC_KINDS or kind in ("date", "year"):  # numbers do not wrap

@@ -11,29 +11,63 @@ from scorecard.report.context import ChapterData, ReportInputs, label
 from scorecard.report.tables import PerMode, view
 
 TITLE = ("有关建议", "Recommendations")
-SECTIONS = [("建议汇总", "Summary of recommendations"), ("中止淘汰与暂停拨款项目", "Projects to terminate or suspend"),
-            ("限期整改项目", "Projects to rectify"), ("滚动支持项目", "Rolling support"), ("工作建议", "Advice")]
-LIST_COLUMNS = ["project_id", "project_name", "field", "total_score", "grade", "recommendation", "clawback_wan", "reasons"]
+SECTIONS = [
+    ("建议汇总", "Summary of recommendations"),
+    ("中止淘汰与暂停拨款项目", "Projects to terminate or suspend"),
+    ("限期整改项目", "Projects to rectify"),
+    ("滚动支持项目", "Rolling support"),
+    ("工作建议", "Advice"),
+]
+LIST_COLUMNS = [
+    "project_id",
+    "project_name",
+    "field",
+    "total_score",
+    "grade",
+    "recommendation",
+    "clawback_wan",
+    "reasons",
+]
 RECTIFY_COLUMNS = [c for c in LIST_COLUMNS if c not in ("recommendation", "clawback_wan")]
-ROLLING_COLUMNS = ["project_id", "project_name", "field", "plan", "undertaker", "approved_funding_wan", "total_score", "grade"]
+ROLLING_COLUMNS = [
+    "project_id",
+    "project_name",
+    "field",
+    "plan",
+    "undertaker",
+    "approved_funding_wan",
+    "total_score",
+    "grade",
+]
 
 
 def with_reasons(r: ReportInputs, frame: pl.DataFrame) -> pl.DataFrame:
     """The list with a ``reasons`` column in the report's language(s)."""
     lang = r.i18n.lang
-    reasons = (pl.col("reasons_zh") if lang == "zh" else pl.col("reasons_en") if lang == "en"
-               else pl.concat_str([pl.col("reasons_zh"), pl.col("reasons_en")], separator=" / "))
+    reasons = (
+        pl.col("reasons_zh")
+        if lang == "zh"
+        else pl.col("reasons_en")
+        if lang == "en"
+        else pl.concat_str([pl.col("reasons_zh"), pl.col("reasons_en")], separator=" / ")
+    )
     return frame.with_columns(reasons.alias("reasons"))
 
 
-def project_list(r: ReportInputs, recommendations: tuple[str, ...], cols: list[str], cap: str) -> tuple[pl.DataFrame, PerMode]:
+def project_list(
+    r: ReportInputs, recommendations: tuple[str, ...], cols: list[str], cap: str
+) -> tuple[pl.DataFrame, PerMode]:
     """The projects with these recommendations (every reason; the frame, for the XLSX) and their table:
     the HTML gives every reason, the PDF the decisive ones (recommendation, flags, grade) — the
     per-indicator scoring reasons are in the HTML and the XLSX (the PDF says so)."""
     full = r.read(data.recommendation_list, r.year, recommendations, False)
     decisive = r.read(data.recommendation_list, r.year, recommendations, True)
-    table = PerMode({"html": view(r.i18n, with_reasons(r, full), cols, cap=cap, modes=("html",)),
-                     "pdf": view(r.i18n, with_reasons(r, decisive), cols, cap=cap, modes=("pdf",))})
+    table = PerMode(
+        {
+            "html": view(r.i18n, with_reasons(r, full), cols, cap=cap, modes=("html",)),
+            "pdf": view(r.i18n, with_reasons(r, decisive), cols, cap=cap, modes=("pdf",)),
+        }
+    )
     return full, table
 
 
@@ -53,7 +87,11 @@ def build(r: ReportInputs) -> ChapterData:
     roll = r.read(data.rolling_support, r.year)
     return ChapterData(
         values={"f": r.facts, "worst_field": worst_field(r)},
-        tables={"rec_summary": view(i18n, rs, ["recommendation", "projects"]), "terminate": term_table, "rectify": rect_table,
-                "rolling": view(i18n, roll, ROLLING_COLUMNS, cap="rolling")},
+        tables={
+            "rec_summary": view(i18n, rs, ["recommendation", "projects"]),
+            "terminate": term_table,
+            "rectify": rect_table,
+            "rolling": view(i18n, roll, ROLLING_COLUMNS, cap="rolling"),
+        },
         frames={"rec_summary": rs, "terminate_suspend": term, "rectify": rect, "rolling_support": roll},
     )

@@ -13,10 +13,23 @@ from scorecard.report.i18n import DIMENSIONS
 from scorecard.report.tables import view
 
 TITLE = ("综合评价情况及评价结论", "Overall evaluation and conclusions")
-SECTIONS = [("综合得分与等级分布", "Scores and grades"), ("等级变化", "Grade transitions"),
-            ("得分最高与最低的项目", "Top and bottom projects"), ("评价结论", "Conclusions")]
-SCORE_COLUMNS = ["dimension_value", "projects", "grade_a", "grade_b", "grade_c", "grade_d", "grade_insufficient", "mean_score",
-                 "problem_projects"]
+SECTIONS = [
+    ("综合得分与等级分布", "Scores and grades"),
+    ("等级变化", "Grade transitions"),
+    ("得分最高与最低的项目", "Top and bottom projects"),
+    ("评价结论", "Conclusions"),
+]
+SCORE_COLUMNS = [
+    "dimension_value",
+    "projects",
+    "grade_a",
+    "grade_b",
+    "grade_c",
+    "grade_d",
+    "grade_insufficient",
+    "mean_score",
+    "problem_projects",
+]
 TOP_COLUMNS = ["project_id", "project_name", "field", "plan", "total_score", "grade", "recommendation"]
 RANK = {"A": 4, "B": 3, "C": 2, "D": 1}
 
@@ -27,8 +40,10 @@ def field_extremes(by_field: pl.DataFrame) -> dict | None:
     if not fs.height:
         return None
     hi, lo = fs.row(0, named=True), fs.row(-1, named=True)
-    return {"hi": {"label": label(codes.FIELDS, hi["dimension_value"]), "mean": hi["mean_score"]},
-            "lo": {"label": label(codes.FIELDS, lo["dimension_value"]), "mean": lo["mean_score"]}}
+    return {
+        "hi": {"label": label(codes.FIELDS, hi["dimension_value"]), "mean": hi["mean_score"]},
+        "lo": {"label": label(codes.FIELDS, lo["dimension_value"]), "mean": lo["mean_score"]},
+    }
 
 
 def moves(tr: pl.DataFrame) -> dict[str, int]:
@@ -44,7 +59,12 @@ def moves(tr: pl.DataFrame) -> dict[str, int]:
                     down += k
                 else:
                     same += k
-    return {"up": up, "same": same, "down": down, "new": int(tr.filter(pl.col("prev_grade") == "new")["projects"].sum())}
+    return {
+        "up": up,
+        "same": same,
+        "down": down,
+        "new": int(tr.filter(pl.col("prev_grade") == "new")["projects"].sum()),
+    }
 
 
 def rating(good_share: float | None) -> str:
@@ -58,15 +78,27 @@ def build(r: ReportInputs) -> ChapterData:
     tr = r.read(data.grade_transitions, y)
     grade_cols = [(f"to_{gr}", codes.GRADES[gr][0], codes.GRADES[gr][1], "int") for gr in GRADE_ORDER]
     return ChapterData(
-        values={"f": r.facts, "extremes": field_extremes(dist["field"]), "moves": moves(tr),
-                "rating": rating(r.facts.good_share)},
-        tables={"score_field": view(i18n, dist["field"], SCORE_COLUMNS, dimension="field"),
-                "score_plan": view(i18n, dist["plan"], SCORE_COLUMNS, dimension="plan"),
-                "transitions": view(i18n, tr, ["prev_grade", *grade_cols, "projects"]),
-                "top": view(i18n, r.read(data.top_bottom, y, 10, True), TOP_COLUMNS),
-                "bottom": view(i18n, r.read(data.top_bottom, y, 10, False), TOP_COLUMNS)},
+        values={
+            "f": r.facts,
+            "extremes": field_extremes(dist["field"]),
+            "moves": moves(tr),
+            "rating": rating(r.facts.good_share),
+        },
+        tables={
+            "score_field": view(i18n, dist["field"], SCORE_COLUMNS, dimension="field"),
+            "score_plan": view(i18n, dist["plan"], SCORE_COLUMNS, dimension="plan"),
+            "transitions": view(i18n, tr, ["prev_grade", *grade_cols, "projects"]),
+            "top": view(i18n, r.read(data.top_bottom, y, 10, True), TOP_COLUMNS),
+            "bottom": view(i18n, r.read(data.top_bottom, y, 10, False), TOP_COLUMNS),
+        },
         frames={**{f"by_{d}": frame for d, frame in dist.items()}, "transitions": tr},
-        charts={"grades_field": charts.grades_by(i18n, dist["field"], "field", "各领域等级分布与平均分", "Grades and mean score by field"),
-                "grades_plan": charts.grades_by(i18n, dist["plan"], "plan", "各扶持计划等级分布与平均分", "Grades and mean score by plan"),
-                "transitions": charts.grade_transitions(i18n, tr)},
+        charts={
+            "grades_field": charts.grades_by(
+                i18n, dist["field"], "field", "各领域等级分布与平均分", "Grades and mean score by field"
+            ),
+            "grades_plan": charts.grades_by(
+                i18n, dist["plan"], "plan", "各扶持计划等级分布与平均分", "Grades and mean score by plan"
+            ),
+            "transitions": charts.grade_transitions(i18n, tr),
+        },
     )

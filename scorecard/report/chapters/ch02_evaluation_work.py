@@ -10,20 +10,30 @@ from scorecard.report.context import ChapterData, ReportInputs
 from scorecard.report.tables import view
 
 TITLE = ("评价工作开展情况", "Evaluation work")
-SECTIONS = [("评价对象与范围", "Scope"), ("评价方法", "Method"), ("数据来源", "Data sources"), ("数据质量", "Data quality")]
+SECTIONS = [
+    ("评价对象与范围", "Scope"),
+    ("评价方法", "Method"),
+    ("数据来源", "Data sources"),
+    ("数据质量", "Data quality"),
+]
 
 
 def status_counts(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, int]:
     """Reviewed projects per status (active, ended)."""
-    return dict(con.sql("SELECT status, count(*) FROM mart.project_review WHERE review_year = ? GROUP BY status",
-                        params=[year]).fetchall())
+    return dict(
+        con.sql(
+            "SELECT status, count(*) FROM mart.project_review WHERE review_year = ? GROUP BY status", params=[year]
+        ).fetchall()
+    )
 
 
 def coverage(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, int]:
     """Fields, plans and departments of the reviewed projects."""
     fields, plans, departments = con.sql(
         "SELECT count(DISTINCT p.field), count(DISTINCT p.plan), count(DISTINCT p.department) "
-        "FROM mart.project_review r JOIN dim_project p USING (project_id) WHERE r.review_year = ?", params=[year]).fetchall()[0]
+        "FROM mart.project_review r JOIN dim_project p USING (project_id) WHERE r.review_year = ?",
+        params=[year],
+    ).fetchall()[0]
     return {"fields": fields, "plans": plans, "departments": departments}
 
 
@@ -44,22 +54,48 @@ def quality(r: ReportInputs, out: ChapterData) -> None:
     out.tables["quality"] = view(i18n, dq, ["dataset", "expectations", "passed", "failed", "unexpected"])
     fails = r.read(data.quality_failures, run_id)
     if fails.height:
-        out.tables["quality_failures"] = view(i18n, fails, ["dataset", ("rule_code", "校验规则", "Expectation", "text"),
-                                                            ("reason", "字段", "Column", "text"), ("kind", "级别", "Severity", "text"),
-                                                            "unexpected"])
-    out.values["run"] = {"id": run_id, "expectations": int(dq["expectations"].sum()), "passed": int(dq["passed"].sum()),
-                         "failed": int(dq["failed"].sum())}
+        out.tables["quality_failures"] = view(
+            i18n,
+            fails,
+            [
+                "dataset",
+                ("rule_code", "校验规则", "Expectation", "text"),
+                ("reason", "字段", "Column", "text"),
+                ("kind", "级别", "Severity", "text"),
+                "unexpected",
+            ],
+        )
+    out.values["run"] = {
+        "id": run_id,
+        "expectations": int(dq["expectations"].sum()),
+        "passed": int(dq["passed"].sum()),
+        "failed": int(dq["failed"].sum()),
+    }
 
 
 def build(r: ReportInputs) -> ChapterData:
     loads = r.read(data.load_summary)
     out = ChapterData(
-        values={"f": r.facts, "status": status_counts(r.con, r.year), "coverage": coverage(r.con, r.year),
-                "files": loads.height, "datasets": loads["dataset"].n_unique() if loads.height else 0},
-        tables={"sources": view(r.i18n, loads, [("dataset", "数据集", "Dataset", "text"), ("source_file", "文件", "File", "text"),
-                                                ("rows_read", "读取行数", "Rows read", "int"),
-                                                ("rows_clean", "有效行数", "Clean rows", "int"),
-                                                ("rows_quarantined", "隔离行数", "Quarantined", "int")])},
+        values={
+            "f": r.facts,
+            "status": status_counts(r.con, r.year),
+            "coverage": coverage(r.con, r.year),
+            "files": loads.height,
+            "datasets": loads["dataset"].n_unique() if loads.height else 0,
+        },
+        tables={
+            "sources": view(
+                r.i18n,
+                loads,
+                [
+                    ("dataset", "数据集", "Dataset", "text"),
+                    ("source_file", "文件", "File", "text"),
+                    ("rows_read", "读取行数", "Rows read", "int"),
+                    ("rows_clean", "有效行数", "Clean rows", "int"),
+                    ("rows_quarantined", "隔离行数", "Quarantined", "int"),
+                ],
+            )
+        },
         frames={"sources": loads},
     )
     quality(r, out)

@@ -14,8 +14,9 @@ TITLE = ("其他需要说明的问题", "Other matters")
 
 def scoring_rubrics(con: duckdb.DuckDBPyConnection, year: int) -> tuple[set[str], set[str]]:
     """SHA-256s and versions of the rubrics the year's scores were computed with."""
-    rows = con.sql("SELECT DISTINCT rubric_sha256, rubric_version FROM mart.project_review WHERE review_year = ?",
-                   params=[year]).fetchall()
+    rows = con.sql(
+        "SELECT DISTINCT rubric_sha256, rubric_version FROM mart.project_review WHERE review_year = ?", params=[year]
+    ).fetchall()
     return {sha for sha, _ in rows}, {version for _, version in rows}
 
 
@@ -24,9 +25,12 @@ def build(r: ReportInputs) -> ChapterData:
     macro = tg.filter(pl.col("measured").is_null())
     quar = r.read(data.quarantine)
     shas, versions = scoring_rubrics(r.con, r.year)
-    return ChapterData(values={
-        "f": r.facts,
-        "macro_zh": macro["name_zh"].to_list(), "macro_en": macro["name_en"].to_list(),
-        "quarantined": int(quar["rows"].sum()) if quar.height else 0,
-        "other_rubrics": sorted(versions) if shas and shas != {r.method["sha256"]} else None,
-    })
+    return ChapterData(
+        values={
+            "f": r.facts,
+            "macro_zh": macro["name_zh"].to_list(),
+            "macro_en": macro["name_en"].to_list(),
+            "quarantined": int(quar["rows"].sum()) if quar.height else 0,
+            "other_rubrics": sorted(versions) if shas and shas != {r.method["sha256"]} else None,
+        }
+    )
