@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from report_fixtures import fixture_connection
 
 from scorecard.report import chapters as chapters_package
+from scorecard.report import data
 from scorecard.report.build import report_inputs
 from scorecard.report.chapters import chapter_modules, discover
 from scorecard.report.context import build_context
@@ -130,7 +131,7 @@ def test_a_new_chapter_is_a_new_file(tmp_path, monkeypatch):
 def test_one_context_is_rendered_to_both_outputs_without_querying_again(con):
     ctx = context(con)
     reads = dict(ctx.inputs._reads)
-    assert ("recommendation_list", (YEAR, ("terminate", "suspend_funding"), True)) in reads
+    assert (data.recommendation_list, (YEAR, ("terminate", "suspend_funding"), True)) in reads
     ctx.inputs.con = None  # rendering reads nothing more: the context holds every number
     html = render_report(ctx, "html", chart_markup(ctx.charts, "html"))
     pdf = render_report(ctx, "pdf", chart_markup(ctx.charts, "pdf"))

@@ -85,7 +85,7 @@ class ReportInputs:
 
     def read(self, query, *args):
         """``query(con, *args)`` (a ``data.py`` function), run once per report."""
-        key = (query.__name__, args)
+        key = (query, args)
         if key not in self._reads:
             self._reads[key] = query(self.con, *args)
         return self._reads[key]
