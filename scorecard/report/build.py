@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -27,8 +26,8 @@ import duckdb
 from dashboards.pages import build_dashboards
 from scorecard import __version__, codes
 from scorecard.hooks import crash_point
-from scorecard.jsonable import plain
-from scorecard.reader import file_sha256
+from scorecard.manifest import SCHEMA, deliverables, manifest_text
+from scorecard.manifest import deliverable_names as names
 from scorecard.report import data
 from scorecard.report.context import ReportContext, ReportInputs, build_context
 from scorecard.report.i18n import I18n, check_lang
@@ -40,34 +39,6 @@ from scorecard.report.xlsx import write_workbook
 from scorecard.settings import PROJECT_ROOT, get_settings
 
 TZ = ZoneInfo("Asia/Shanghai")
-MEDIA = {"html": "text/html", "pdf": "application/pdf",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv", "dashboard": "text/html"}
-
-
-def names(year: int) -> dict[str, str]:
-    """Deliverable file names (relative to the year folder, '/'-separated) per docs/manifest.md."""
-    return {
-        "html": f"performance-evaluation-{year}.html",
-        "pdf": f"performance-evaluation-{year}.pdf",
-        "xlsx": f"performance-evaluation-{year}.xlsx",
-        "csv": f"project-review-{year}.csv",
-        "portfolio": f"dashboards/portfolio-{year}.html",
-        "projects": f"dashboards/projects-{year}.html",
-        "recommendations": f"dashboards/recommendations-{year}.html",
-        "manifest": f"manifest-{year}.json",
-    }
-
-
-def download_names(year: int) -> dict[str, str]:
-    return {
-        "html": f"{year}年度绩效评估报告.html",
-        "pdf": f"{year}年度绩效评估报告.pdf",
-        "xlsx": f"{year}年度绩效评估报告.xlsx",
-        "csv": f"{year}年度项目评分明细.csv",
-        "portfolio": f"{year}年度项目组合看板.html",
-        "projects": f"{year}年度项目明细看板.html",
-        "recommendations": f"{year}年度考核建议看板.html",
-    }
 
 
 def code_version() -> str:
@@ -167,7 +138,7 @@ def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, l
         timings["context"] = time.perf_counter() - t
         sheet_rows = write_files(con, ctx, stage, timings)
         manifest, summary = _manifest(con, year, ctx, stage, n, method, inputs, version, generated_at, i18n, n_rows)
-        (stage / n["manifest"]).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=plain), encoding="utf-8")
+        (stage / n["manifest"]).write_text(manifest_text(manifest), encoding="utf-8")
         crash_point(f"report:{year}:staged")
         publish(stage, year_dir)
     finally:
@@ -229,13 +200,6 @@ def publish(stage: Path, year_dir: Path) -> None:
 def _manifest(con, year, ctx, folder: Path, n, method, inputs, version, generated_at, i18n, n_rows) -> tuple[dict, dict]:
     """The manifest of the files in ``folder`` (docs/manifest.md) and the summary it carries."""
     cur = ctx.facts.cur
-    downloads = download_names(year)
-    deliverables = []
-    for key in ("html", "pdf", "xlsx", "csv", "portfolio", "projects", "recommendations"):
-        path = folder / n[key]
-        kind = key if key in ("html", "pdf", "xlsx", "csv") else "dashboard"
-        deliverables.append({"file": n[key], "kind": kind, "sha256": file_sha256(path), "bytes": path.stat().st_size,
-                             "media_type": MEDIA[kind], "download_name": downloads[key]})
     targets = [{"target": r["target"], "name_zh": r["name_zh"], "name_en": r["name_en"], "measured": r["measured"],
                 "threshold": r["threshold"], "met": r["met"]} for r in ctx.frames["targets"].to_dicts()]
     summary = {
@@ -245,7 +209,7 @@ def _manifest(con, year, ctx, folder: Path, n, method, inputs, version, generate
         "targets": targets,
     }
     manifest = {
-        "schema": "scorecard-manifest/1",
+        "schema": SCHEMA,
         "review_year": year,
         "as_of_date": ctx.facts.as_of.isoformat(),
         "generated_at": generated_at.isoformat(),
@@ -260,6 +224,6 @@ def _manifest(con, year, ctx, folder: Path, n, method, inputs, version, generate
         "inputs": inputs,
         "row_counts": data.row_counts(con, year),
         "summary": summary,
-        "deliverables": deliverables,
+        "deliverables": deliverables(folder, year),
     }
     return manifest, summary
