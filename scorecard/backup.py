@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -207,11 +208,24 @@ def _snapshot_name(out_dir: Path, now: dt.datetime) -> str:
     return name
 
 
+def _connect_for_checkpoint(source: Path, attempts: int = 20) -> duckdb.DuckDBPyConnection:
+    """A writable connection; a reader that has the file open for a moment (the review sensor reads
+    the latest data year) is waited for, up to ``attempts`` half-seconds."""
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(source))
+        except duckdb.IOException as exc:
+            if attempt == attempts - 1:
+                raise BackupError(f"{source}: cannot be opened for the backup checkpoint ({exc})") from None
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
 def _copy_warehouse(source: Path, stage: Path) -> Path | None:
     """Checkpoint and copy the warehouse; call under the writer lock. None if there is none yet."""
     if not source.exists():
         return None
-    con = duckdb.connect(str(source))
+    con = _connect_for_checkpoint(source)
     try:
         con.execute("CHECKPOINT")
     finally:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import json
 import logging
 import os
 import shutil
@@ -30,6 +31,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import httpx
 import pytest
 from services import (
     DEPLOY,
@@ -133,6 +135,8 @@ def services(tmp_path_factory, artifacts_dir):
 
 # ----------------------------------------------------------------------------- SQL read-back
 def _runs(pg) -> list[dict]:
+    """Runs with their tags and enqueue time, by SQL (Dagster stores run events under their old
+    PIPELINE_* names)."""
     con = pg.connect("scorecard_dagster")
     try:
         cur = con.cursor()
@@ -143,7 +147,7 @@ def _runs(pg) -> list[dict]:
         for run_id, key, value in cur.fetchall():
             tags.setdefault(run_id, {})[key] = value
         cur.execute(
-            "SELECT run_id, min(timestamp) FROM event_logs WHERE dagster_event_type = 'RUN_ENQUEUED' GROUP BY run_id"
+            "SELECT run_id, min(timestamp) FROM event_logs WHERE dagster_event_type = 'PIPELINE_ENQUEUED' GROUP BY run_id"
         )
         enqueued = {run_id: ts.replace(tzinfo=dt.UTC).timestamp() for run_id, ts in cur.fetchall()}
     finally:
@@ -154,13 +158,30 @@ def _runs(pg) -> list[dict]:
     return runs
 
 
+def _webserver_runs(port: int) -> dict[str, str]:
+    query = "{ runsOrError { ... on Runs { results { runId status } } } }"
+    answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=30)
+    answer.raise_for_status()
+    return {r["runId"]: r["status"] for r in answer.json()["data"]["runsOrError"]["results"]}
+
+
+def _pool_limits(pg) -> list[tuple]:
+    con = pg.connect("scorecard_dagster")
+    try:
+        cur = con.cursor()
+        cur.execute('SELECT concurrency_key, "limit", using_default_limit FROM concurrency_limits ORDER BY 1')
+        return cur.fetchall()
+    finally:
+        con.close()
+
+
 def _failure_text(pg, run_id: str) -> str:
     con = pg.connect("scorecard_dagster")
     try:
         cur = con.cursor()
         cur.execute(
             "SELECT event FROM event_logs WHERE run_id = %s AND dagster_event_type IN "
-            "('STEP_FAILURE', 'RUN_FAILURE', 'ENGINE_EVENT') ORDER BY id DESC LIMIT 3",
+            "('STEP_FAILURE', 'PIPELINE_FAILURE', 'ENGINE_EVENT') ORDER BY id DESC LIMIT 3",
             (run_id,),
         )
         return "\n".join(row[0][:1500] for row in cur.fetchall())
@@ -308,13 +329,19 @@ def test_daemon_on_postgres_runs_sensor_chain_and_year_end_tick(services):
     windows = sorted((r["start"], r["end"], r) for r in runs)
     for (_, end_a, a), (start_b, _, b) in itertools.pairwise(windows):
         assert end_a <= start_b, f"{a['job']} {a['partition']} overlapped {b['job']} {b['partition']}"
+    # b waited: it was in the queue before a (launched first) ended, and started only after that
     waited = [
-        b
+        (a["partition"], b["partition"])
         for (_, _, b) in windows
         for (start_a, end_a, a) in windows
-        if a is not b and b["enqueued"] is not None and start_a < b["enqueued"] < end_a
+        if a is not b and b["enqueued"] is not None and start_a < b["start"] and b["enqueued"] < end_a
     ]
-    assert waited, "no run was queued while another was in progress: the test did not exercise the pool"
+    assert waited, f"no run waited in the queue for another (the test did not exercise the pool): {windows}"
+    print("waited in the queue (ran first, waited):", waited)
+    assert _pool_limits(pg) == [("duckdb_writer", 1, True)]  # the run queue set it from default_limit
+
+    # -- the webserver reads the same instance: its GraphQL API lists the same runs
+    assert _webserver_runs(services["port"]) == {r["run_id"]: r["status"] for r in runs}
 
     # -- the warehouse and the reports the runs wrote
     con = duckdb.connect(str(services["warehouse"]), read_only=True)
@@ -325,4 +352,6 @@ def test_daemon_on_postgres_runs_sensor_chain_and_year_end_tick(services):
     assert sorted(per_year) == [2017, 2019]
     assert all(n > 0 for n in per_year.values()), per_year
     for year in (2017, 2019):
-        assert (services["reports"] / str(year) / f"manifest-{year}.json").is_file()
+        manifest = json.loads((services["reports"] / str(year) / f"manifest-{year}.json").read_text(encoding="utf-8"))
+        assert manifest["review_year"] == year
+        assert manifest["row_counts"]["mart.project_review"] == per_year[year]
