@@ -128,7 +128,7 @@ def services(tmp_path_factory, artifacts_dir):
         }
     finally:
         for proc in reversed(procs):
-            stop_process(proc)
+            stop_process(proc, timeout=5)  # then SIGKILL: nothing of theirs outlives the test's temp folders
         mp.undo()
         pg.stop()
 
