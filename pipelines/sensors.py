@@ -7,8 +7,10 @@ is never ingested twice by the sensor (Dagster skips a run key it has seen). A f
 last ``SETTLE_SECONDS`` is still being copied: the sensor waits for the next tick.
 
 ``review_after_ingest`` is a run-status sensor. When an ``ingest_job`` run that the sensor or an
-analyst in the UI started succeeds, it reads (read-only, for a moment) the latest year present in
-the warehouse — the latest quarter reported or expert review held, no later than this year — and
+analyst in the UI started succeeds, it takes the latest year present in the warehouse — the latest
+quarter reported or expert review held, no later than this year; recorded by that run's
+``star_schema`` step, so the sensor need not open a warehouse that a queued run may already be
+writing (older runs without it: read read-only, for a moment) — and
 requests ``annual_review_job`` for 2017. Each successful year of that chain requests the next one,
 up to the latest year. Years run one after the other because year Y reads year Y−1's grades and
 decisions; this is what ``scorecard run`` does in-process, so both write the same warehouse and
