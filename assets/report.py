@@ -1,4 +1,4 @@
-"""The report layer (group ``report``), partitioned by review year (REPORT.md).
+"""The report layer (group ``report``), partitioned by review year (docs/report.md).
 
 ``performance_report`` writes the evaluator's five deliverables for year Y into
 ``SCORECARD_REPORTS_DIR/Y/`` (HTML, PDF, XLSX, CSV, manifest) and ``dashboards`` the analysts'

@@ -1,4 +1,4 @@
-"""The warehouse layer (group ``warehouse``): the star schema of DATA.md, built by the SQL files in
+"""The warehouse layer (group ``warehouse``): the star schema of docs/data-contract.md, built by the SQL files in
 ``sql/warehouse/`` from the raw tables. All tables are rebuilt together in one transaction, so the
 star schema is never half old, half new. The assets and their dependencies come from the one table
 registry, ``scorecard.warehouse.REGISTRY`` (each SQL file's ``-- asset:`` line and what it reads)."""

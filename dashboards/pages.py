@@ -1,4 +1,4 @@
-"""Analysts' dashboards (REPORT.md "Dashboards"): self-contained Plotly pages per review year.
+"""Analysts' dashboards (docs/report.md "Dashboards"): self-contained Plotly pages per review year.
 
 * ``portfolio-Y.html`` — portfolio overview filtered by year, field, plan and department. It embeds a
   small cube (review year × field × plan × department, counts and sums from ``mart.project_review``),

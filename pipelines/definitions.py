@@ -34,7 +34,7 @@ defs = dg.Definitions(
     sensors=sensors,
     resources=default_resources(),
     # The one-slot writer pool runs every step one at a time anyway; in-process execution saves a
-    # process start per step (STACK-NOTES.md: ~3 s against ~10 s on a small graph).
+    # process start per step (docs/architecture.md: ~3 s against ~10 s on a small graph).
     executor=dg.in_process_executor,
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
 )

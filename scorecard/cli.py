@@ -1,5 +1,5 @@
 """The ``scorecard`` command: a thin face over the same Dagster definitions the UI shows
-(ARCHITECTURE.md principle 7). ``scorecard run`` materialises the assets in-process."""
+(docs/architecture.md principle 7). ``scorecard run`` materialises the assets in-process."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ def run(years: str) -> None:
 @click.option("--messy/--clean", default=False, show_default=True,
               help="Messy: the bundled data's real-world mess (XLSX, GBK, Chinese headers, bad rows).")
 def generate_sample(projects: int, seed: int, out_dir: Path, fmt: str, messy: bool) -> None:
-    """Write a programme dataset (the DATA.md family of files) for tests and benchmarks."""
+    """Write a programme dataset (the docs/data-contract.md family of files) for tests and benchmarks."""
     from scorecard.generate import generate
 
     started = time.perf_counter()

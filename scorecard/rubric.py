@@ -1,4 +1,4 @@
-"""The rubric as data (SCORING.md; ARCHITECTURE.md principle 4).
+"""The rubric as data (docs/scoring.md; docs/architecture.md principle 4).
 
 A rubric is a YAML file (``rubrics/rubric-v1.yaml`` is the default). ``load_rubric`` reads it,
 checks it with pydantic models and returns a :class:`Rubric` that knows
@@ -224,7 +224,7 @@ def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
 
 
 def _check(model: RubricFile, path: Path) -> None:
-    """The rules pydantic's field types cannot express (SCORING.md §3, §4, §5, §6)."""
+    """The rules pydantic's field types cannot express (docs/scoring.md §3, §4, §5, §6)."""
     seen: set[str] = set()
     for i, ind in enumerate(model.indicators):
         where = f"indicators[{i}]"

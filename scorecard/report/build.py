@@ -1,4 +1,4 @@
-"""Build one review year's deliverables (REPORT.md; docs/manifest.md):
+"""Build one review year's deliverables (docs/report.md; docs/manifest.md):
 
     reports_dir/Y/performance-evaluation-Y.html|.pdf|.xlsx, project-review-Y.csv,
     dashboards/portfolio-Y.html, projects-Y.html, recommendations-Y.html, manifest-Y.json
