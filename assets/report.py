@@ -16,6 +16,8 @@ from pipelines.partitions import review_years, years_of
 from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
 
 
+# docs/programme-management.md §3–§7: the report's follow-through, adjustment, budget and overall sections
+PROGRAMME_MANAGEMENT = ["follow_through", "portfolio_adjustment", "budget_scenario", "overall_evaluation", "manager_portfolio"]
 DASHBOARDS = {"portfolio", "projects", "recommendations"}  # build_report's dashboard path keys
 
 
@@ -29,7 +31,7 @@ class ReportConfig(dg.Config):
             "performance_report",
             description="年度绩效评估报告 The yearly performance evaluation: performance-evaluation-Y.html/.pdf/.xlsx, "
             "project-review-Y.csv and manifest-Y.json in SCORECARD_REPORTS_DIR/Y/.",
-            deps=["project_review", "review_reason", "program_summary"],
+            deps=["project_review", "review_reason", "program_summary", *PROGRAMME_MANAGEMENT],
             group_name="report",
             kinds={"plotly", "pdf", "excel"},
             owners=["team:evaluation"],
@@ -39,7 +41,7 @@ class ReportConfig(dg.Config):
             "dashboards",
             description="Analyst dashboards (self-contained Plotly pages): portfolio overview, project drill-down, "
             "recommendation board, in SCORECARD_REPORTS_DIR/Y/dashboards/.",
-            deps=["project_review", "program_summary"],
+            deps=["project_review", "program_summary", "manager_portfolio"],
             group_name="report",
             kinds={"plotly"},
             owners=["team:evaluation"],
