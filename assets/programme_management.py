@@ -25,52 +25,72 @@ ANALYSES: dict[str, tuple[str, str, list[str], str, str]] = {
         "follow_through",
         "follow_through",
         MEASURED,
-        "整改跟踪 mart.follow_through: every project that was to rectify, had its funding suspended or was a potential "
-        "problem project last year, and its outcome this year — resolved, persisting, escalated, closing or not "
-        "reviewed (docs/programme-management.md §3).",
-        "SELECT outcome, count(*) AS projects FROM mart.follow_through WHERE review_year IN (SELECT unnest($years)) "
-        "GROUP BY outcome ORDER BY projects DESC, outcome",
+        (
+            "整改跟踪 mart.follow_through: every project that was to rectify, had its funding suspended or was a potential "
+            "problem project last year, and its outcome this year — resolved, persisting, escalated, closing or not "
+            "reviewed (docs/programme-management.md §3)."
+        ),
+        (
+            "SELECT outcome, count(*) AS projects FROM mart.follow_through WHERE review_year IN (SELECT unnest($years)) "
+            "GROUP BY outcome ORDER BY projects DESC, outcome"
+        ),
     ),
     "portfolio_adjustment": (
         "adjustment",
         "portfolio_adjustment",
         MEASURED,
-        "动态调整 mart.portfolio_adjustment: per field and plan, the mean score, share A or B, share to terminate, "
-        "problem share, fund execution and the suggestion (too_few, shrink, adjust, expand, maintain) with its reason "
-        "in Chinese and English; thresholds in the rubric's adjustment: section (docs/programme-management.md §4).",
-        "SELECT review_year, level, code, projects, round(mean_score, 2) AS mean_score, suggestion "
-        "FROM mart.portfolio_adjustment WHERE review_year IN (SELECT unnest($years)) ORDER BY review_year, level, code",
+        (
+            "动态调整 mart.portfolio_adjustment: per field and plan, the mean score, share A or B, share to terminate, "
+            "problem share, fund execution and the suggestion (too_few, shrink, adjust, expand, maintain) with its reason "
+            "in Chinese and English; thresholds in the rubric's adjustment: section (docs/programme-management.md §4)."
+        ),
+        (
+            "SELECT review_year, level, code, projects, round(mean_score, 2) AS mean_score, suggestion "
+            "FROM mart.portfolio_adjustment WHERE review_year IN (SELECT unnest($years)) ORDER BY review_year, level, code"
+        ),
     ),
     "budget_scenario": (
         "budget",
         "budget_scenario",
         [*MEASURED, "portfolio_adjustment"],
-        "资金调整测算 mart.budget_scenario — A SCENARIO, never an official figure: the money the terminations release "
-        "and the suspensions hold per field, and the released total reallocated pro rata to the fields to expand "
-        "(else to maintain) or left unallocated (docs/programme-management.md §5).",
-        "SELECT review_year, scenario, coalesce(field, '(未分配 unallocated)') AS field, released_wan, held_wan, "
-        "reallocated_wan, basis FROM mart.budget_scenario WHERE review_year IN (SELECT unnest($years)) "
-        "ORDER BY review_year, field NULLS LAST",
+        (
+            "资金调整测算 mart.budget_scenario — A SCENARIO, never an official figure: the money the terminations release "
+            "and the suspensions hold per field, and the released total reallocated pro rata to the fields to expand "
+            "(else to maintain) or left unallocated (docs/programme-management.md §5)."
+        ),
+        (
+            "SELECT review_year, scenario, coalesce(field, '(未分配 unallocated)') AS field, released_wan, held_wan, "
+            "reallocated_wan, basis FROM mart.budget_scenario WHERE review_year IN (SELECT unnest($years)) "
+            "ORDER BY review_year, field NULLS LAST"
+        ),
     ),
     "overall_evaluation": (
         "cohort",
         "programme_cohort",
         [*MEASURED, "program_summary"],
-        "总体评估 mart.programme_cohort: every project reviewed up to the year by approval year and latest status "
-        "(terminated, accepted, active by latest grade) — the cohort table of the overall evaluation, a chapter of the "
-        "report of the programme's last year and later (docs/programme-management.md §6).",
-        "SELECT review_year, approval_year, latest_status, projects, approved_wan FROM mart.programme_cohort "
-        "WHERE review_year IN (SELECT unnest($years)) ORDER BY review_year, approval_year, latest_status",
+        (
+            "总体评估 mart.programme_cohort: every project reviewed up to the year by approval year and latest status "
+            "(terminated, accepted, active by latest grade) — the cohort table of the overall evaluation, a chapter of the "
+            "report of the programme's last year and later (docs/programme-management.md §6)."
+        ),
+        (
+            "SELECT review_year, approval_year, latest_status, projects, approved_wan FROM mart.programme_cohort "
+            "WHERE review_year IN (SELECT unnest($years)) ORDER BY review_year, approval_year, latest_status"
+        ),
     ),
     "manager_portfolio": (
         "managers",
         "manager_portfolio",
         MEASURED,
-        "项目经理人 mart.manager_portfolio: per project manager ((未指定) when none) the projects of the year, the count "
-        "per grade, flagged and problem projects, signals and overdue milestones (docs/programme-management.md §7).",
-        "SELECT review_year, project_manager, projects, flagged, problem_projects, signals, overdue_milestones "
-        "FROM mart.manager_portfolio WHERE review_year IN (SELECT unnest($years)) "
-        "ORDER BY problem_projects DESC, flagged DESC, project_manager",
+        (
+            "项目经理人 mart.manager_portfolio: per project manager ((未指定) when none) the projects of the year, the count "
+            "per grade, flagged and problem projects, signals and overdue milestones (docs/programme-management.md §7)."
+        ),
+        (
+            "SELECT review_year, project_manager, projects, flagged, problem_projects, signals, overdue_milestones "
+            "FROM mart.manager_portfolio WHERE review_year IN (SELECT unnest($years)) "
+            "ORDER BY problem_projects DESC, flagged DESC, project_manager"
+        ),
     ),
 }
 
@@ -84,7 +104,11 @@ def _headline(con, table: str, years: list[int]) -> dict:
             "WHERE review_year IN (SELECT unnest($years))",
             params=p,
         ).fetchall()[0]
-        return {"followed": rows[0], "resolved": rows[1], "share_resolved": round(rows[1] / rows[0], 4) if rows[0] else None}
+        return {
+            "followed": rows[0],
+            "resolved": rows[1],
+            "share_resolved": round(rows[1] / rows[0], 4) if rows[0] else None,
+        }
     if table == "portfolio_adjustment":
         counts = dict(
             con.sql(
@@ -100,8 +124,11 @@ def _headline(con, table: str, years: list[int]) -> dict:
             "WHERE review_year IN (SELECT unnest($years))",
             params=p,
         ).fetchall()[0]
-        return {"scenario": "what_if (测算, not an official figure)", "released_wan": float(released),
-                "reallocated_wan": float(reallocated)}
+        return {
+            "scenario": "what_if (测算, not an official figure)",
+            "released_wan": float(released),
+            "reallocated_wan": float(reallocated),
+        }
     return {}
 
 
@@ -165,7 +192,10 @@ def _check_result(name: str, result) -> dg.AssetCheckResult:
             "expectations_run": len(result.results),
             "expectations_failed": len(failed),
             "failed": dg.MetadataValue.md(
-                "\n".join(f"- {r.name} ({r.column or ''}): {r.unexpected_count} unexpected, e.g. {r.examples[:3]}" for r in failed)
+                "\n".join(
+                    f"- {r.name} ({r.column or ''}): {r.unexpected_count} unexpected, e.g. {r.examples[:3]}"
+                    for r in failed
+                )
                 or "_(none)_"
             ),
             "rows_validated": dg.MetadataValue.json(result.frame_rows),

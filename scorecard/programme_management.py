@@ -88,7 +88,9 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
 def _signal_view(con: duckdb.DuckDBPyConnection) -> bool:
     """Temp view pm_signal(project_id, review_year, signal): the signals, or no rows without them."""
     if signals_available(con):
-        con.execute(f"CREATE OR REPLACE TEMP VIEW pm_signal AS SELECT project_id, review_year, signal FROM mart.{SIGNAL_TABLE}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW pm_signal AS SELECT project_id, review_year, signal FROM mart.{SIGNAL_TABLE}"
+        )
         return True
     con.execute(
         "CREATE OR REPLACE TEMP VIEW pm_signal AS SELECT CAST(NULL AS VARCHAR) AS project_id, "
@@ -107,7 +109,9 @@ def reviewed(con: duckdb.DuckDBPyConnection, year: int) -> int:
     """Rows of mart.project_review for ``year`` (0 when the year was never scored)."""
     if not _table_exists(con, "mart", "project_review"):
         return 0
-    return con.sql("SELECT count(*) FROM mart.project_review WHERE review_year = ?", params=[int(year)]).fetchall()[0][0]
+    return con.sql("SELECT count(*) FROM mart.project_review WHERE review_year = ?", params=[int(year)]).fetchall()[0][
+        0
+    ]
 
 
 def run_step(
