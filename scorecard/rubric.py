@@ -111,10 +111,10 @@ class Adjustment(_Model):
 
     min_projects: int = Field(default=5, ge=1)  # too_few: fewer reviewed projects than this
     shrink_terminate_share: float = Field(default=0.20, ge=0, le=1)  # shrink: share_terminate >= this
-    shrink_mean_score: float = Field(default=70, ge=0, le=100)  # ... or mean_score < this
+    shrink_mean_score: float = Field(default=70.0, ge=0, le=100)  # ... or mean_score < this
     adjust_problem_share: float = Field(default=0.10, ge=0, le=1)  # adjust: problem_share >= this
     adjust_share_ab: float = Field(default=0.5, ge=0, le=1)  # ... or share_ab < this
-    expand_mean_score: float = Field(default=85, ge=0, le=100)  # expand: mean_score >= this
+    expand_mean_score: float = Field(default=85.0, ge=0, le=100)  # expand: mean_score >= this
     expand_share_ab: float = Field(default=0.8, ge=0, le=1)  # ... and share_ab >= this
     expand_problem_share: float = Field(default=0.05, ge=0, le=1)  # ... and problem_share <= this
 

@@ -59,13 +59,13 @@ FROM pm_adjustment_counts;
 
 CREATE OR REPLACE TEMP TABLE pm_portfolio_adjustment AS
 WITH t AS (  -- thresholds as a reader writes them: 0.20 → 20%, 70.0 → 70
-    SELECT rtrim(rtrim(printf('%.2f', 100 * $adj_shrink_terminate_share), '0'), '.') || '%' AS t_terminate,
-           rtrim(rtrim(printf('%.2f', $adj_shrink_mean_score), '0'), '.') AS t_low_mean,
-           rtrim(rtrim(printf('%.2f', 100 * $adj_adjust_problem_share), '0'), '.') || '%' AS t_problem,
-           rtrim(rtrim(printf('%.2f', 100 * $adj_adjust_share_ab), '0'), '.') || '%' AS t_low_ab,
-           rtrim(rtrim(printf('%.2f', $adj_expand_mean_score), '0'), '.') AS t_expand_mean,
-           rtrim(rtrim(printf('%.2f', 100 * $adj_expand_share_ab), '0'), '.') || '%' AS t_expand_ab,
-           rtrim(rtrim(printf('%.2f', 100 * $adj_expand_problem_share), '0'), '.') || '%' AS t_expand_problem,
+    SELECT rtrim(rtrim(printf('%.2f', CAST(100 * $adj_shrink_terminate_share AS DOUBLE)), '0'), '.') || '%' AS t_terminate,
+           rtrim(rtrim(printf('%.2f', CAST($adj_shrink_mean_score AS DOUBLE)), '0'), '.') AS t_low_mean,
+           rtrim(rtrim(printf('%.2f', CAST(100 * $adj_adjust_problem_share AS DOUBLE)), '0'), '.') || '%' AS t_problem,
+           rtrim(rtrim(printf('%.2f', CAST(100 * $adj_adjust_share_ab AS DOUBLE)), '0'), '.') || '%' AS t_low_ab,
+           rtrim(rtrim(printf('%.2f', CAST($adj_expand_mean_score AS DOUBLE)), '0'), '.') AS t_expand_mean,
+           rtrim(rtrim(printf('%.2f', CAST(100 * $adj_expand_share_ab AS DOUBLE)), '0'), '.') || '%' AS t_expand_ab,
+           rtrim(rtrim(printf('%.2f', CAST(100 * $adj_expand_problem_share AS DOUBLE)), '0'), '.') || '%' AS t_expand_problem,
            CAST($adj_min_projects AS INTEGER) AS t_min
 ),
 decided AS (
