@@ -1,4 +1,5 @@
-"""A compact progress logger for the headless CLI: one line per asset materialised or failed."""
+"""A compact progress logger for the headless CLI: one line per asset materialised or failed, and the
+assets' own warnings."""
 
 import logging
 import sys
@@ -16,6 +17,9 @@ class _ProgressHandler(logging.Handler):
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
         if event is None:
+            # an asset's own warning (e.g. "scored the missing earlier years first"): shown as a line
+            if record.levelno >= logging.WARNING:
+                print(f"  ⚠ {meta.get('orig_message') or record.getMessage()}", file=sys.stdout, flush=True)
             return
         kind = event.event_type_value
         step = event.step_key or ""
