@@ -37,8 +37,16 @@ def marts(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def project(con, pid: str, field: str = "5g", plan: str = "core_tech", approved: float | str = 1000, approval_year: int = 2017,
-            end: str = "2021-12-31", manager: str | None = "张三") -> None:
+def project(
+    con,
+    pid: str,
+    field: str = "5g",
+    plan: str = "core_tech",
+    approved: float | str = 1000,
+    approval_year: int = 2017,
+    end: str = "2021-12-31",
+    manager: str | None = "张三",
+) -> None:
     con.execute(
         "INSERT INTO dim_project VALUES (?, ?, ?, ?, 'stic', '深圳某公司', ?, DATE '2017-01-01', ?, ?, ?)",
         [pid, f"项目{pid}", field, plan, approval_year, dt.date.fromisoformat(end), Decimal(str(approved)), manager],
@@ -71,29 +79,73 @@ def _insert(con, table: str, values: dict) -> None:
     con.execute(f"INSERT INTO mart.{table} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
 
 
-def review(con, pid: str, year: int, grade: str = "B", total: float | str | None = 82, recommendation: str = "rolling_support",
-           flags: str = "", warnings: int = 0, net_disbursed: float | str = 0, fiscal_spent: float | str = 0,
-           clawback: float | str = 0, prev_decision: str | None = None, status: str = "active") -> None:
+def review(
+    con,
+    pid: str,
+    year: int,
+    grade: str = "B",
+    total: float | str | None = 82,
+    recommendation: str = "rolling_support",
+    flags: str = "",
+    warnings: int = 0,
+    net_disbursed: float | str = 0,
+    fiscal_spent: float | str = 0,
+    clawback: float | str = 0,
+    prev_decision: str | None = None,
+    status: str = "active",
+) -> None:
     """One reviewed project-year: a mart.project_review row and its mart.review_measure row."""
     as_of = dt.date(year, 12, 31)
-    _insert(con, "project_review", {
-        "project_id": pid, "review_year": year, "as_of_date": as_of, "status": status, "coverage": 1.0,
-        "total_score": None if total is None else float(total), "grade": grade, "flags": flags,
-        "recommendation": recommendation, "clawback_wan": Decimal(str(clawback)), "rubric_version": "v1",
-        "rubric_sha256": RUBRIC.sha256,
-    })
-    _insert(con, "review_measure", {
-        "project_id": pid, "review_year": year, "as_of_date": as_of, "elapsed_days": 100, "total_days": 1000,
-        "net_disbursed_wan": Decimal(str(net_disbursed)), "fiscal_spent_wan": Decimal(str(fiscal_spent)),
-        "n_warning_flags": warnings, "prev_decision": prev_decision,
-    })
+    _insert(
+        con,
+        "project_review",
+        {
+            "project_id": pid,
+            "review_year": year,
+            "as_of_date": as_of,
+            "status": status,
+            "coverage": 1.0,
+            "total_score": None if total is None else float(total),
+            "grade": grade,
+            "flags": flags,
+            "recommendation": recommendation,
+            "clawback_wan": Decimal(str(clawback)),
+            "rubric_version": "v1",
+            "rubric_sha256": RUBRIC.sha256,
+        },
+    )
+    _insert(
+        con,
+        "review_measure",
+        {
+            "project_id": pid,
+            "review_year": year,
+            "as_of_date": as_of,
+            "elapsed_days": 100,
+            "total_days": 1000,
+            "net_disbursed_wan": Decimal(str(net_disbursed)),
+            "fiscal_spent_wan": Decimal(str(fiscal_spent)),
+            "n_warning_flags": warnings,
+            "prev_decision": prev_decision,
+        },
+    )
 
 
 def milestone(con, pid: str, year: int, no: int, due: bool, done: bool) -> None:
-    _insert(con, "review_milestone", {
-        "project_id": pid, "review_year": year, "milestone_no": no, "planned_date": dt.date(year, 6, 30),
-        "weight": Decimal("1"), "weight_share": 0.5, "is_due": due, "is_done": done,
-    })
+    _insert(
+        con,
+        "review_milestone",
+        {
+            "project_id": pid,
+            "review_year": year,
+            "milestone_no": no,
+            "planned_date": dt.date(year, 6, 30),
+            "weight": Decimal("1"),
+            "weight_share": 0.5,
+            "is_due": due,
+            "is_done": done,
+        },
+    )
 
 
 def run(con, step: str, year: int, rubric=RUBRIC) -> list[dict]:

@@ -19,8 +19,17 @@ def group(con, field: str, members: list[tuple], plan: str = "core_tech") -> Non
     for grade, total, rec, warnings in members:
         pid = f"{field}-{next(_ids)}"
         project(con, pid, field=field, plan=plan)
-        review(con, pid, YEAR, grade=grade, total=total, recommendation=rec, warnings=warnings,
-               net_disbursed=100, fiscal_spent=60)
+        review(
+            con,
+            pid,
+            YEAR,
+            grade=grade,
+            total=total,
+            recommendation=rec,
+            warnings=warnings,
+            net_disbursed=100,
+            fiscal_spent=60,
+        )
 
 
 def a(total=95, rec="rolling_support", warnings=0):
@@ -77,7 +86,7 @@ def test_mean_exactly_70_from_two_decimal_totals_is_not_low(con):
     assert got["seventy"]["suggestion"] == "adjust"
     assert got["seventy"]["reason_en"] == "Adjust: 0.0% graded A or B (< 50%)"
     assert got["just_below"]["suggestion"] == "shrink"
-    assert got["just_below"]["reason_en"] == "Shrink: mean score 69.99 (< 70)"  # truncated, never rounded up to 70.00
+    assert got["just_below"]["reason_en"] == "Shrink: mean score 69.9980 (< 70)"  # never "70.00 < 70"
     assert got["just_below"]["mean_score"] == pytest.approx(69.998)
 
 
@@ -86,9 +95,12 @@ def test_mean_exactly_85_expands_just_below_maintains(con):
     group(con, "just_below", scored("84.99", "85.01", "85.00", "84.98", "85.01"))  # Σ 424.99
     got = suggestions(con)
     assert got["eightyfive"]["suggestion"] == "expand"
-    assert got["eightyfive"]["reason_zh"] == "加大支持：平均分 85.00（≥ 85），优良率 100.0%（≥ 80%），潜在问题项目占 0.0%（≤ 5%）"
+    assert (
+        got["eightyfive"]["reason_zh"]
+        == "加大支持：平均分 85.00（≥ 85），优良率 100.0%（≥ 80%），潜在问题项目占 0.0%（≤ 5%）"
+    )
     assert got["just_below"]["suggestion"] == "maintain"
-    assert got["just_below"]["reason_en"].startswith("Maintain: mean score 84.99, 100.0% A or B,")
+    assert got["just_below"]["reason_en"].startswith("Maintain: mean score 84.9980, 100.0% A or B,")  # never "85.00"
 
 
 def test_problem_share_exactly_010_adjusts_just_below_maintains(con):
@@ -106,7 +118,7 @@ def test_share_ab_exactly_05_is_not_adjusted(con):
     got = suggestions(con)
     assert got["half"]["suggestion"] == "maintain"
     assert got["less"]["suggestion"] == "adjust"
-    assert got["less"]["reason_en"] == "Adjust: 42.8% graded A or B (< 50%)"  # 42.857 % truncated
+    assert got["less"]["reason_en"] == "Adjust: 42.9% graded A or B (< 50%)"
 
 
 def test_expand_at_share_ab_08_and_problem_share_005(con):
@@ -150,19 +162,30 @@ def test_the_thresholds_come_from_the_rubric(con, tmp_path):
 def test_a_rubric_without_the_section_uses_the_defaults(tmp_path):
     rubric = load_rubric(rubric_with(tmp_path, ""))
     assert {k: float(v) for k, v in rubric.params().items() if k.startswith("adj_")} == {
-        "adj_min_projects": 5, "adj_shrink_terminate_share": 0.2, "adj_shrink_mean_score": 70,
-        "adj_adjust_problem_share": 0.1, "adj_adjust_share_ab": 0.5, "adj_expand_mean_score": 85,
-        "adj_expand_share_ab": 0.8, "adj_expand_problem_share": 0.05,
+        "adj_min_projects": 5,
+        "adj_shrink_terminate_share": 0.2,
+        "adj_shrink_mean_score": 70,
+        "adj_adjust_problem_share": 0.1,
+        "adj_adjust_share_ab": 0.5,
+        "adj_expand_mean_score": 85,
+        "adj_expand_share_ab": 0.8,
+        "adj_expand_problem_share": 0.05,
     }
 
 
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ("adjustment:\n  shrink_terminate_share: 1.5\n", r"adjustment\.shrink_terminate_share: Input should be less than or equal to 1"),
+        (
+            "adjustment:\n  shrink_terminate_share: 1.5\n",
+            r"adjustment\.shrink_terminate_share: Input should be less than or equal to 1",
+        ),
         ("adjustment:\n  min_projects: 0\n", r"adjustment\.min_projects: Input should be greater than or equal to 1"),
         ("adjustment:\n  grow: 1\n", r"adjustment\.grow: Extra inputs are not permitted"),
-        ("adjustment:\n  expand_mean_score: 60\n", r"adjustment\.expand_mean_score: 60 is below adjustment\.shrink_mean_score 70"),
+        (
+            "adjustment:\n  expand_mean_score: 60\n",
+            r"adjustment\.expand_mean_score: 60 is below adjustment\.shrink_mean_score 70",
+        ),
     ],
 )
 def test_a_bad_adjustment_section_names_the_key(tmp_path, section, message):

@@ -22,13 +22,24 @@ def con(tmp_path):
     review(con, "P6", 2018, grade="C", total=62, recommendation="rectify")  # not reviewed in 2019
     review(con, "P7", 2018, grade="A", total=93, recommendation="rolling_support")
     review(con, "P8", 2018, grade="C", total=66, recommendation="rectify")  # recorded: rolling_support (see 2019)
-    review(con, "P9", 2018, grade="A", total=91, recommendation="rolling_support", warnings=1)  # one flag: not a problem
+    review(
+        con, "P9", 2018, grade="A", total=91, recommendation="rolling_support", warnings=1
+    )  # one flag: not a problem
     # 2019: this year (prev_decision = last year's effective decision, as the review measured it)
     review(con, "P1", 2019, grade="B", total=85, recommendation="rolling_support", prev_decision="rectify")
     review(con, "P2", 2019, grade="B", total=81, recommendation="rectify", prev_decision="suspend_funding")
     review(con, "P3", 2019, grade="A", total=92, recommendation="suspend_funding", prev_decision="rectify")
     review(con, "P4", 2019, grade="D", total=40, recommendation="terminate", prev_decision="rectify")
-    review(con, "P5", 2019, grade="B", total=88, recommendation="acceptance_review", prev_decision="rectify", status="ended")
+    review(
+        con,
+        "P5",
+        2019,
+        grade="B",
+        total=88,
+        recommendation="acceptance_review",
+        prev_decision="rectify",
+        status="ended",
+    )
     review(con, "P7", 2019, grade="A", total=94, recommendation="rolling_support", prev_decision="rolling_support")
     review(con, "P8", 2019, grade="C", total=68, recommendation="rectify", prev_decision="rolling_support")
     review(con, "P9", 2019, grade="A", total=92, recommendation="rolling_support", prev_decision="rolling_support")
@@ -38,8 +49,10 @@ def con(tmp_path):
 def test_every_outcome_by_hand(con):
     rows = {r["project_id"]: r for r in run(con, "follow_through", 2019)}
     assert sorted(rows) == ["P1", "P2", "P3", "P4", "P5", "P6"]  # P7 fine, P8 recorded rolling_support, P9 one flag
-    got = {pid: (r["prev_decision"], r["prev_problem"], r["prev_grade"], r["grade"], r["recommendation"], r["outcome"])
-           for pid, r in rows.items()}
+    got = {
+        pid: (r["prev_decision"], r["prev_problem"], r["prev_grade"], r["grade"], r["recommendation"], r["outcome"])
+        for pid, r in rows.items()
+    }
     assert got == {
         "P1": ("rectify", False, "C", "B", "rolling_support", "resolved"),
         "P2": ("suspend_funding", False, "B", "B", "rectify", "persisting"),

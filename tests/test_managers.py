@@ -28,7 +28,9 @@ def con(tmp_path):
     review(con, "P1", YEAR, grade="A", total=93, recommendation="rolling_support")
     review(con, "P2", YEAR, grade="C", total=61, recommendation="rectify", flags="low_execution,stalled", warnings=2)
     review(con, "P3", YEAR, grade="D", total=45, recommendation="terminate", flags="stalled", warnings=1)
-    review(con, "P4", YEAR, grade="insufficient", total=None, recommendation="rectify", flags="missing_report", warnings=1)
+    review(
+        con, "P4", YEAR, grade="insufficient", total=None, recommendation="rectify", flags="missing_report", warnings=1
+    )
     review(con, "P5", YEAR, grade="B", total=85, recommendation="rolling_support")
     review(con, "P6", 2018, grade="B", total=85, recommendation="rolling_support")
     milestone(con, "P2", YEAR, 1, due=True, done=False)
@@ -39,8 +41,18 @@ def con(tmp_path):
     return con
 
 
-COLUMNS = ("projects", "grade_a", "grade_b", "grade_c", "grade_d", "grade_insufficient", "flagged", "problem_projects",
-           "signals", "overdue_milestones")
+COLUMNS = (
+    "projects",
+    "grade_a",
+    "grade_b",
+    "grade_c",
+    "grade_d",
+    "grade_insufficient",
+    "flagged",
+    "problem_projects",
+    "signals",
+    "overdue_milestones",
+)
 
 
 def test_manager_portfolio_by_hand(con):
@@ -53,11 +65,20 @@ def test_manager_portfolio_by_hand(con):
 
 
 def test_signals_are_counted_once_that_analysis_has_run(con):
-    con.execute("CREATE TABLE mart.review_signal (project_id VARCHAR, review_year INTEGER, signal VARCHAR, evidence VARCHAR, "
-                "text_zh VARCHAR, text_en VARCHAR)")
-    con.executemany("INSERT INTO mart.review_signal VALUES (?, ?, ?, '{}', '', '')",
-                    [("P1", YEAR, "year_end_rush"), ("P2", YEAR, "duplicate_evidence"), ("P2", YEAR, "duplicate_evidence"),
-                     ("P2", 2018, "copied_summary"), ("P5", YEAR, "expert_disagreement")])
+    con.execute(
+        "CREATE TABLE mart.review_signal (project_id VARCHAR, review_year INTEGER, signal VARCHAR, evidence VARCHAR, "
+        "text_zh VARCHAR, text_en VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO mart.review_signal VALUES (?, ?, ?, '{}', '', '')",
+        [
+            ("P1", YEAR, "year_end_rush"),
+            ("P2", YEAR, "duplicate_evidence"),
+            ("P2", YEAR, "duplicate_evidence"),
+            ("P2", 2018, "copied_summary"),
+            ("P5", YEAR, "expert_disagreement"),
+        ],
+    )
     rows = {r["project_manager"]: r["signals"] for r in run(con, "managers", YEAR)}
     assert rows == {"张三": 3, "李四": 0, "(未指定)": 1}
 

@@ -27,7 +27,7 @@ import jinja2
 
 from dashboards.pages import build_dashboards
 from scorecard import __version__, codes
-from scorecard.report import charts, data
+from scorecard.report import charts, data, programme_sections
 from scorecard.report.context import Ctx, build_context
 from scorecard.report.i18n import I18n, check_lang
 from scorecard.jsonable import plain
@@ -103,6 +103,7 @@ def make_charts(ctx: dict, i18n: I18n, method: dict) -> dict:
         "flags_field": charts.flags_by(i18n, fr["flags_by_field"], "field", "各领域预警分布", "Flags by field"),
         "flags_plan": charts.flags_by(i18n, fr["flags_by_plan"], "plan", "各扶持计划预警分布", "Flags by plan"),
     }
+    figs.update(programme_sections.figures(i18n, fr, charts._layout))  # docs/programme-management.md §4–§6
     return figs
 
 
@@ -167,6 +168,7 @@ def xlsx_sheets(ctx: dict, method: dict, year: int) -> list:
         ("中止暂停 Terminate", "中止淘汰与暂停拨款项目", "Terminate and suspend funding", fr["terminate_suspend"], None, True),
         ("限期整改 Rectify", "限期整改项目", "Rectify", fr["rectify"], None, True),
         ("滚动支持 Rolling support", "滚动支持项目", "Rolling support", fr["rolling_support"], None, True),
+        *programme_sections.xlsx_sheets(fr, year),  # docs/programme-management.md §3–§7
     ]
     if "data_quality" in fr:
         sheets.append(("数据校验 Validation", "数据校验结果", "Validation results", fr["data_quality"], None, False))
