@@ -37,7 +37,7 @@ from scorecard.rubric import Rubric
 
 SCHEMA_SQL = "analytics/50_programme_schema.sql"
 RULES_FILE = Path(__file__).parent / "quality" / "programme_rules.yaml"
-SIGNAL_TABLE = "review_signal"  # docs/analytics.md §2, when that analysis has run
+SIGNAL_TABLE = "review_signal"  # written by the signals analysis (issue 14), when it has run
 
 
 @dataclass(frozen=True)

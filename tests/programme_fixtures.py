@@ -140,7 +140,7 @@ def milestone(con, pid: str, year: int, no: int, due: bool, done: bool) -> None:
             "review_year": year,
             "milestone_no": no,
             "planned_date": dt.date(year, 6, 30),
-            "weight": Decimal("1"),
+            "weight": Decimal(1),
             "weight_share": 0.5,
             "is_due": due,
             "is_done": done,

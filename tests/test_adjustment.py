@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
 from programme_fixtures import marts, project, review, rubric_with, run
+
 from scorecard.rubric import RubricError, load_rubric
 
 _ids = itertools.count(1)

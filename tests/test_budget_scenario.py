@@ -7,7 +7,6 @@ import itertools
 from decimal import Decimal
 
 import pytest
-
 from programme_fixtures import marts, project, review, run
 
 YEAR = 2019

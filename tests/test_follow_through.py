@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from programme_fixtures import marts, project, review, run
+
 from scorecard.programme_management import ProgrammeManagementError
 
 

@@ -8,10 +8,10 @@ import re
 import shutil
 
 import pytest
-
 from conftest import CHROMIUM_ARGS, CHROMIUM_PATH
-from dashboards.pages import projects as projects_page
 from programme_fixtures import marts, milestone, project, review, run
+
+from dashboards.pages import projects as projects_page
 
 YEAR = 2019
 
@@ -84,7 +84,9 @@ def test_signals_are_counted_once_that_analysis_has_run(con):
 
 
 def _payload(html: str) -> dict:
-    return json.loads(re.search(r'<script type="application/json" id="payload">(.*?)</script>', html, re.S).group(1))
+    return json.loads(
+        re.search(r'<script type="application/json" id="payload">(.*?)</script>', html, re.DOTALL).group(1)
+    )
 
 
 @pytest.mark.skipif(not shutil.which(CHROMIUM_PATH), reason="needs Debian's chromium (apt-get install chromium)")

@@ -3,7 +3,8 @@
 -- suggestion whose rule holds (too_few, shrink, adjust, expand, else maintain; thresholds from the
 -- rubric's `adjustment:` section). Every comparison is exact: counts against threshold × count, the
 -- mean on the DECIMAL(5,2) total scores (a mean of exactly 70 or 85 is decided as such).
--- Displayed numbers in the reasons are truncated (never rounded across a threshold).
+-- The reasons show the numbers as the tables round them, with more digits where rounding would land on a
+-- threshold the value does not reach (69.998 is "69.9980 < 70", never "70.00 < 70").
 -- Parameters: $review_year, $problem_min_flags, $adj_*.  Output: temp table pm_portfolio_adjustment.
 CREATE OR REPLACE TEMP TABLE pm_adjustment_project AS
 SELECT r.project_id,
@@ -50,11 +51,29 @@ SELECT *,
        scored > 0 AND score_sum >= $adj_expand_mean_score * scored
            AND graded > 0 AND n_ab >= $adj_expand_share_ab * graded
            AND n_problem <= $adj_expand_problem_share * projects AS hit_expand,
-       -- texts: truncated values, thresholds without trailing zeros
-       CAST(CAST(floor(score_sum * 100 / nullif(scored, 0)) / 100 AS DECIMAL(6, 2)) AS VARCHAR) AS mean_txt,
-       printf('%.1f%%', floor(1000.0 * n_ab / nullif(graded, 0)) / 10) AS ab_txt,
-       printf('%.1f%%', floor(1000.0 * n_terminate / projects) / 10) AS terminate_txt,
-       printf('%.1f%%', floor(1000.0 * n_problem / projects) / 10) AS problem_txt
+       -- texts: values rounded as the tables show them (2 decimals, 0.1 %), with more digits (truncated toward
+       -- the threshold) where rounding would land on a threshold the value does not reach
+       CASE WHEN (round(CAST(score_sum AS DOUBLE) / nullif(scored, 0), 2) = $adj_shrink_mean_score
+                  AND score_sum < $adj_shrink_mean_score * scored)
+              OR (round(CAST(score_sum AS DOUBLE) / nullif(scored, 0), 2) = $adj_expand_mean_score
+                  AND score_sum < $adj_expand_mean_score * scored)
+            THEN printf('%.4f', floor(score_sum * 10000 / scored) / 10000)
+            ELSE CAST(CAST(round(CAST(score_sum AS DOUBLE) / nullif(scored, 0), 2) AS DECIMAL(6, 2)) AS VARCHAR) END AS mean_txt,
+       CASE WHEN (round(1000.0 * n_ab / nullif(graded, 0)) / 10 = 100 * $adj_adjust_share_ab AND n_ab < $adj_adjust_share_ab * graded)
+              OR (round(1000.0 * n_ab / nullif(graded, 0)) / 10 = 100 * $adj_expand_share_ab AND n_ab < $adj_expand_share_ab * graded)
+            THEN printf('%.3f%%', floor(100000.0 * n_ab / graded) / 1000)
+            ELSE printf('%.1f%%', 100.0 * n_ab / nullif(graded, 0)) END AS ab_txt,
+       CASE WHEN round(1000.0 * n_terminate / projects) / 10 = 100 * $adj_shrink_terminate_share
+                 AND n_terminate < $adj_shrink_terminate_share * projects
+            THEN printf('%.3f%%', floor(100000.0 * n_terminate / projects) / 1000)
+            ELSE printf('%.1f%%', 100.0 * n_terminate / projects) END AS terminate_txt,
+       CASE WHEN round(1000.0 * n_problem / projects) / 10 = 100 * $adj_adjust_problem_share
+                 AND n_problem < $adj_adjust_problem_share * projects
+            THEN printf('%.3f%%', floor(100000.0 * n_problem / projects) / 1000)
+            WHEN round(1000.0 * n_problem / projects) / 10 = 100 * $adj_expand_problem_share
+                 AND n_problem > $adj_expand_problem_share * projects
+            THEN printf('%.3f%%', ceil(100000.0 * n_problem / projects) / 1000)
+            ELSE printf('%.1f%%', 100.0 * n_problem / projects) END AS problem_txt
 FROM pm_adjustment_counts;
 
 CREATE OR REPLACE TEMP TABLE pm_portfolio_adjustment AS
