@@ -7,7 +7,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from programme_fixtures import marts, project, review, run
+from programme_fixtures import RUBRIC, marts, project, review, run
 
 YEAR = 2019
 _ids = itertools.count(1)
@@ -104,3 +104,19 @@ def test_sums_are_exact_over_awkward_weights(con):
 def test_a_year_without_terminations_or_suspensions_has_no_rows(con):
     expand_field(con, "x_small", 200)
     assert scenario(con) == {}
+
+
+def test_the_gx_check_holds_and_catches_a_broken_sum(con):
+    from scorecard.programme_management import validate_years
+
+    releasing_field(con)
+    expand_field(con, "x_small", 200)
+    scenario(con)
+    before = con.sql("SELECT * FROM mart.budget_scenario ORDER BY ALL").fetchall()
+    result = validate_years(con, "budget_scenario", [YEAR], RUBRIC)
+    assert result.success and len(result.results) == 5
+    assert con.sql("SELECT * FROM mart.budget_scenario ORDER BY ALL").fetchall() == before  # read-only
+    con.execute("UPDATE mart.budget_scenario SET reallocated_wan = reallocated_wan + 0.0001 WHERE field = 'x_small'")
+    broken = validate_years(con, "budget_scenario", [YEAR], RUBRIC)
+    assert [r.name for r in broken.failed] == ["reallocated_equals_released"]
+    assert broken.failed[0].unexpected_count == 1

@@ -566,7 +566,7 @@ def build_context(ctx: Ctx, method: dict, inputs: list[dict], code_version: str,
                         f"(version {method['version']}, SHA-256 {method['sha256']}). Input files:")
 
     # ---- 六 (六)–(八) and 八: programme management (docs/programme-management.md §3–§7) -----------------
-    pm = programme_sections.build(ctx, view, H, toc, method["programme"])
+    pm = programme_sections.build(ctx, view, H, toc, method)
     tables.update(pm["tables"])
     text.update(pm["text"])
     frames.update(pm["frames"])

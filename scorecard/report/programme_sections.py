@@ -142,8 +142,10 @@ def headings(H: dict, toc: list[dict], i18n: I18n, with_overall: bool, period: t
         toc.insert(at + k, {"id": f"s9-{k}", "level": 2, "title": H[f"s9_{k}"]})
 
 
-def build(ctx, view, H: dict, toc: list[dict], programme) -> dict:
-    """Tables, texts and frames of the sections for ``ctx.year``; ``view`` is the report's table formatter."""
+def build(ctx, view, H: dict, toc: list[dict], method: dict) -> dict:
+    """Tables, texts and frames of the sections for ``ctx.year``; ``view`` is the report's table formatter,
+    ``method`` the report's method context (the rubric and the programme)."""
+    programme = method["programme"]
     con, y, i18n = ctx.con, ctx.year, ctx.i18n
     try:
         ensure_tables(con)  # a warehouse the analyses never ran on still renders (empty sections)
@@ -153,7 +155,7 @@ def build(ctx, view, H: dict, toc: list[dict], programme) -> dict:
     headings(H, toc, i18n, with_overall, (programme.start, programme.end))
     out = {"tables": {}, "text": {}, "frames": {}, "overall": with_overall}
     follow_through(con, y, i18n, ctx, view, out)
-    adjustment(con, y, i18n, ctx, view, out)
+    adjustment(con, y, i18n, ctx, view, out, method["rubric"].model.adjustment)
     budget(con, y, i18n, ctx, view, out)
     managers(con, y, out)
     if with_overall:
@@ -221,7 +223,7 @@ def follow_through(con, y: int, i18n: I18n, ctx, view, out: dict) -> None:
 
 
 # --- §4 adjustment -------------------------------------------------------------------------------------
-def adjustment(con, y: int, i18n: I18n, ctx, view, out: dict) -> None:
+def adjustment(con, y: int, i18n: I18n, ctx, view, out: dict, rules) -> None:
     P = i18n.paras
     frame = q(
         con,
@@ -271,11 +273,17 @@ def adjustment(con, y: int, i18n: I18n, ctx, view, out: dict) -> None:
         for k, v in per.items()
         if v
     )
+    r = {k: f"{v * 100:g}%" if "share" in k else f"{v:g}" for k, v in rules.model_dump().items()}
     out["text"]["adjustment"] = P(
-        f"按评分细则的动态调整规则（adjustment 参数，见附件一），对 {fields.height} 个领域的建议为：{zh or '无'}。"
-        "调整建议只用于领域与计划层面的资金安排参考，不改变任何项目的评分、等级或考核建议。",
-        f"By the rubric's adjustment rules (Annex 1), the {fields.height} fields are suggested to: {en or 'none'}. "
-        "The suggestions guide the funding of fields and plans; they change no project's score, grade or recommendation.",
+        f"按评分细则的动态调整规则（依次判断：考核项目少于 {r['min_projects']} 个为样本不足；中止淘汰占比 ≥ {r['shrink_terminate_share']} "
+        f"或平均分 < {r['shrink_mean_score']} 为收缩；潜在问题项目占比 ≥ {r['adjust_problem_share']} 或优良率 < {r['adjust_share_ab']} 为调整；"
+        f"平均分 ≥ {r['expand_mean_score']}、优良率 ≥ {r['expand_share_ab']} 且潜在问题项目占比 ≤ {r['expand_problem_share']} 为加大支持；"
+        f"其余维持），对 {fields.height} 个领域的建议为：{zh or '无'}。调整建议只用于领域与计划层面的资金安排参考，不改变任何项目的评分、等级或考核建议。",
+        f"By the rubric's adjustment rules (in order: fewer than {r['min_projects']} reviewed projects is too few; share to terminate "
+        f"≥ {r['shrink_terminate_share']} or mean score < {r['shrink_mean_score']} shrink; problem share ≥ {r['adjust_problem_share']} "
+        f"or share A or B < {r['adjust_share_ab']} adjust; mean score ≥ {r['expand_mean_score']}, share A or B ≥ {r['expand_share_ab']} "
+        f"and problem share ≤ {r['expand_problem_share']} expand; else maintain), the {fields.height} fields are suggested to: "
+        f"{en or 'none'}. The suggestions guide the funding of fields and plans; they change no project's score, grade or recommendation.",
     )
 
 
