@@ -70,13 +70,7 @@ SUGGESTIONS = {
     "expand": ("加大支持", "Expand"),
     "maintain": ("维持", "Maintain"),
 }
-SUGGESTION_COLORS = {
-    "too_few": "#8c959f",
-    "shrink": "#cf222e",
-    "adjust": "#d4a72c",
-    "expand": "#1a7f37",
-    "maintain": "#4c9f70",
-}
+PDF_LIST_CAP = 60  # the PDF lists at most this many followed projects (the HTML and the XLSX hold them all)
 STATUSES = {
     "terminated": ("已中止淘汰", "Terminated"),
     "accepted": ("已到期验收", "Accepted"),
@@ -202,6 +196,7 @@ def follow_through(con, y: int, i18n: I18n, ctx, view, out: dict) -> None:
             "recommendation",
             "outcome_label",
         ],
+        cap=PDF_LIST_CAP if ctx.mode == "pdf" else None,
     )
     resolved = counts["resolved"] / n if n else None
     out["share_resolved"] = resolved
