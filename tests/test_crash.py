@@ -232,8 +232,11 @@ def test_kill_during_review_leaves_the_marts_and_the_rerun_completes(world, tmp_
     assert digests(db) == before, "a review killed inside its transaction changed the warehouse"
 
     child(tmp_path, "review", str(db), "2018,2019")
+    # the same steps without the crash (2017, scored as 2018's history from A, stays as it was)
     reference = tmp_path / "reference.duckdb"
-    shutil.copy(world["dir"] / "B.duckdb", reference)
+    shutil.copy(world["dir"] / "A.duckdb", reference)
+    child(tmp_path, "review", str(reference), "2018")
+    child(tmp_path, "ingest", str(reference), str(world["dir"] / "B"))
     child(tmp_path, "review", str(reference), "2018,2019")
     got, want = digests(db), digests(reference)
     marts = [t for t in want if t.startswith("mart.")]
