@@ -56,6 +56,7 @@ STEPS: dict[str, Step] = {
     "managers": Step("analytics/55_manager_portfolio.sql", "pm_manager_portfolio", "manager_portfolio"),
 }
 
+TABLES = tuple(step.table for step in STEPS.values())
 OUTCOMES = ("resolved", "persisting", "escalated", "closing", "not_reviewed")
 SUGGESTIONS = ("too_few", "shrink", "adjust", "expand", "maintain")
 UNASSIGNED_MANAGER = "(未指定)"
@@ -66,8 +67,34 @@ class ProgrammeManagementError(RuntimeError):
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the five mart tables (sql/analytics/50_programme_schema.sql), idempotent."""
+    """Create the five mart tables (sql/analytics/50_programme_schema.sql), idempotent. A table whose columns
+    differ from the DDL (written by an older version) is dropped first: its rows are derived, the next run
+    writes them again."""
+    expected = _columns_of(_expected_connection(), TABLES)
+    found = _columns_of(con, TABLES)
+    for table, columns in found.items():
+        if columns != expected.get(table):
+            con.execute(f"DROP TABLE mart.{table}")
     run_sql(con, SCHEMA_SQL)
+
+
+@cache
+def _expected_connection() -> duckdb.DuckDBPyConnection:
+    scratch = duckdb.connect()
+    run_sql(scratch, SCHEMA_SQL)
+    return scratch
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
+    rows = con.sql(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'mart' "
+        "AND table_catalog = current_database() AND table_name IN (SELECT unnest($t)) ORDER BY table_name, ordinal_position",
+        params={"t": list(tables)},
+    ).fetchall()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, typ in rows:
+        out.setdefault(table, []).append((column, typ))
+    return out
 
 
 def signals_available(con: duckdb.DuckDBPyConnection) -> bool:

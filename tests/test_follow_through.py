@@ -85,3 +85,16 @@ def test_rerun_replaces_the_year(con):
 def test_an_unscored_year_is_a_clear_error(con):
     with pytest.raises(ProgrammeManagementError, match="review year 2020 has no mart.project_review rows"):
         run(con, "follow_through", 2020)
+
+
+def test_a_table_of_an_older_version_is_rebuilt(con):
+    con.execute("DROP TABLE IF EXISTS mart.follow_through")
+    con.execute("CREATE TABLE mart.follow_through (project_id VARCHAR, review_year INTEGER, outcome VARCHAR)")
+    assert len(run(con, "follow_through", 2019)) == 6
+    columns = [
+        c
+        for (c,) in con.sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'follow_through'"
+        ).fetchall()
+    ]
+    assert "prev_problem" in columns
