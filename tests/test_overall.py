@@ -56,7 +56,10 @@ def test_cohorts_by_latest_status(tmp_path):
     review(con, "A2", 2018, grade="A", total=91, recommendation="rolling_support")
     review(con, "A2", 2019, grade="C", total=70, recommendation="rectify")
     review(con, "B1", 2019, grade="insufficient", total=None, recommendation="rectify")
-    rows = {(r["approval_year"], r["latest_status"]): (r["projects"], float(r["approved_wan"])) for r in run(con, "cohort", 2019)}
+    rows = {
+        (r["approval_year"], r["latest_status"]): (r["projects"], float(r["approved_wan"]))
+        for r in run(con, "cohort", 2019)
+    }
     assert rows == {
         (2017, "terminated"): (2, 1500.0),
         (2017, "accepted"): (1, 300.0),
@@ -84,7 +87,7 @@ def html_of(con, year: int, programme=None) -> str:
     method = method_context(DEFAULT_RUBRIC, i18n)
     if programme is not None:
         method["programme"] = programme
-    html, _, _ = render(con, year, i18n, "html", method, [], "test", dt.datetime(2020, 1, 15, tzinfo=dt.timezone.utc))
+    html, _, _ = render(con, year, i18n, "html", method, [], "test", dt.datetime(2020, 1, 15, tzinfo=dt.UTC))
     return html
 
 
@@ -100,10 +103,17 @@ def test_the_last_year_report_has_the_overall_chapter_and_the_year_before_not(re
     assert 'id="s9"' not in before and "专项总体评估" not in before
     # the cohort table of the fixture: the 2019 report counts the 12 projects reviewed in 2018 or 2019
     cohort = re.search(r'id="s9-3".*?<tbody>(.*?)</tbody>', last, re.DOTALL).group(1)
-    totals = [int(row[-1]) for row in (re.findall(r"<td[^>]*>([^<]*)</td>", tr) for tr in re.findall(r"<tr>(.*?)</tr>", cohort))]
-    assert sum(totals) == report_con.sql(
-        "SELECT count(DISTINCT project_id) FROM mart.project_review WHERE review_year <= 2019"
-    ).fetchall()[0][0] == 12
+    totals = [
+        int(row[-1])
+        for row in (re.findall(r"<td[^>]*>([^<]*)</td>", tr) for tr in re.findall(r"<tr>(.*?)</tr>", cohort))
+    ]
+    assert (
+        sum(totals)
+        == report_con.sql(
+            "SELECT count(DISTINCT project_id) FROM mart.project_review WHERE review_year <= 2019"
+        ).fetchall()[0][0]
+        == 12
+    )
 
 
 def test_the_last_year_is_read_from_the_programme_file(report_con, tmp_path):
