@@ -120,3 +120,23 @@ def test_the_last_year_is_read_from_the_programme_file(report_con, tmp_path):
     ending_2018 = programme_ending(tmp_path, 2018)
     assert "八、专项总体评估（2017–2018年）" in html_of(report_con, 2018, ending_2018)
     assert 'id="s9"' not in html_of(report_con, 2019, programme_ending(tmp_path, 2020))
+
+
+def test_the_five_assets_are_in_the_annual_review_job_with_their_checks():
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    names = ["follow_through", "portfolio_adjustment", "budget_scenario", "overall_evaluation", "manager_portfolio"]
+    job = defs.resolve_job_def("annual_review_job")
+    selected = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+    assert "raw/projects" not in selected
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    for name in names:
+        node = graph.get(dg.AssetKey(name))
+        assert node.group_name == "programme_management" and node.partitions_def is not None
+        assert name in selected
+        assert (name, "expectations") in checks
+    report = graph.get(dg.AssetKey("performance_report"))
+    assert {dg.AssetKey(n) for n in names} <= set(report.parent_keys)  # the report reads them: they run first
