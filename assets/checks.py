@@ -12,7 +12,10 @@ becomes up to two checks on its asset:
 A check queries its frames from the warehouse, validates them with GX 1.x (imported lazily by the
 runner, never when the definitions load), appends one row per expectation to the ledger
 ``mart.data_quality`` through the ``warehouse`` resource, and reports run / passed / failed and, per
-failed expectation, the unexpected count and up to 10 examples.
+failed expectation, the unexpected count and up to 10 examples. That append is the checks' only
+write, and it is declared: the ledger is the asset ``data_quality`` (assets/quality.py), downstream
+of every asset it records. A mart check validates the schema the checked asset wrote in this run
+(a what-if rubric's ``whatif_<version>_<sha8>``, whose checks go to that schema's own ledger).
 """
 
 
@@ -83,6 +86,18 @@ def check_metadata(results) -> dict:
     return meta
 
 
+def review_under_check(context: dg.AssetCheckExecutionContext, paths: ScorecardPaths, suite: Suite) -> tuple[dict, str]:
+    """(rubric parameters, schema) of the review a mart check validates: the rubric selection of the
+    checked asset in this run's config (a what-if rubric scores into ``whatif_<version>_<sha8>``, and
+    that schema is validated, with that rubric's bands), else the official rubric and ``mart``."""
+    from assets.review import RubricSelection, resolve_rubric
+
+    ops = context.run.run_config.get("ops") or {}
+    selection = RubricSelection(**((ops.get(suite.asset[-1]) or {}).get("config") or {}))
+    rubric, schema = resolve_rubric(selection, paths)
+    return rubric.params(), schema
+
+
 def suite_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
     """The Dagster asset check running `suite`'s rules of one severity."""
     check_name = CHECK_NAMES[severity]
@@ -105,12 +120,11 @@ def suite_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
         with warehouse.get_connection() as con:
             ensure_quality_tables(con)
             if suite.partitioned:
-                from scorecard.rubric import load_rubric
-
-                rubric_params = load_rubric(paths.rubric).params()
+                rubric_params, schema = review_under_check(context, paths, suite)
+                checked = suite.in_schema(schema)
                 for year in years_of(context):
-                    res = run_suite(con, suite, severity=severity, params={**rubric_params, "review_years": [year]})
-                    write_ledger(con, res, run_id, review_year=year)
+                    res = run_suite(con, checked, severity=severity, params={**rubric_params, "review_years": [year]})
+                    write_ledger(con, res, run_id, review_year=year, schema=schema)
                     results.append(res)
             else:
                 res = run_suite(con, suite, severity=severity)

@@ -13,8 +13,9 @@ import dagster as dg
 import polars as pl
 
 from assets.metadata import counts_md, markdown_table
-from pipelines.partitions import review_years, years_of
-from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
+from assets.yearly import yearly_asset
+from pipelines.partitions import years_of
+from pipelines.resources import ScorecardPaths, Warehouse, ensure_schemas
 
 GROUP = "programme_management"
 MEASURED = ["project_review", "review_measure"]
@@ -138,13 +139,8 @@ def _analysis_asset(name: str) -> dg.AssetsDefinition:
     @dg.asset(
         name=name,
         deps=deps,
-        partitions_def=review_years,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name=GROUP,
-        kinds={"duckdb"},
-        owners=["team:evaluation"],
-        pool=WRITER_POOL,
         description=description,
+        **yearly_asset(GROUP, "team:evaluation"),
         check_specs=[
             dg.AssetCheckSpec(
                 "expectations",

@@ -12,13 +12,15 @@ import dagster as dg
 from pydantic import Field
 
 from assets.metadata import counts_md
-from pipelines.partitions import review_years, years_of
-from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
+from assets.yearly import yearly_multi_asset, yearly_spec
+from pipelines.partitions import years_of
+from pipelines.resources import ScorecardPaths, Warehouse, ensure_schemas
+from scorecard.manifest import DASHBOARDS  # build_report's dashboard path keys
 
-
-# docs/programme-management.md §3–§7: the report's follow-through, adjustment, budget and overall sections
+# docs/programme-management.md §3–§7: the report's programme-management chapters read these
 PROGRAMME_MANAGEMENT = ["follow_through", "portfolio_adjustment", "budget_scenario", "overall_evaluation", "manager_portfolio"]
-DASHBOARDS = {"portfolio", "projects", "recommendations"}  # build_report's dashboard path keys
+
+
 
 
 class ReportConfig(dg.Config):
@@ -32,26 +34,17 @@ class ReportConfig(dg.Config):
             description="年度绩效评估报告 The yearly performance evaluation: performance-evaluation-Y.html/.pdf/.xlsx, "
             "project-review-Y.csv and manifest-Y.json in SCORECARD_REPORTS_DIR/Y/.",
             deps=["project_review", "review_reason", "program_summary", *PROGRAMME_MANAGEMENT],
-            group_name="report",
-            kinds={"plotly", "pdf", "excel"},
-            owners=["team:evaluation"],
-            partitions_def=review_years,
+            **yearly_spec("report", "team:evaluation", kinds=("plotly", "pdf", "excel")),
         ),
         dg.AssetSpec(
             "dashboards",
             description="Analyst dashboards (self-contained Plotly pages): portfolio overview, project drill-down, "
             "recommendation board, in SCORECARD_REPORTS_DIR/Y/dashboards/.",
             deps=["project_review", "program_summary", "manager_portfolio"],
-            group_name="report",
-            kinds={"plotly"},
-            owners=["team:evaluation"],
-            partitions_def=review_years,
+            **yearly_spec("report", "team:evaluation", kinds=("plotly",)),
         ),
     ],
-    partitions_def=review_years,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WRITER_POOL,
-    can_subset=False,
+    **yearly_multi_asset(),
 )
 def performance_report(context: dg.AssetExecutionContext, config: ReportConfig, warehouse: Warehouse, paths: ScorecardPaths):
     from scorecard.report.build import build_report

@@ -15,20 +15,14 @@ import dagster as dg
 from pydantic import Field
 
 from assets.metadata import counts_md, markdown_table
-from pipelines.partitions import previous_year, review_years, years_of
-from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
+from pipelines.partitions import previous_year, years_of
+from pipelines.resources import ScorecardPaths, Warehouse, ensure_schemas
 from scorecard.db import identifier
+from scorecard.warehouse import tables_read_by
+from assets.yearly import yearly_asset, yearly_multi_asset, yearly_spec
 
-FACTS = [
-    "dim_project",
-    "fact_milestone",
-    "fact_disbursement",
-    "fact_progress",
-    "fact_kpi_target",
-    "fact_kpi",
-    "fact_expert_review",
-    "fact_review_decision",
-]
+# the warehouse tables the review SQL (sql/review/*.sql) reads, from the one table registry
+FACTS = tables_read_by("review")
 
 
 class RubricSelection(dg.Config):
@@ -69,10 +63,7 @@ def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
             description="mart.project_review: one row per reviewed project and review year — measured values, points, "
             "coverage, total score, grade, flags, recommendation, clawback, earned value (SCORING.md §1–§7).",
             deps=[*FACTS, dg.AssetDep("project_review", partition_mapping=previous_year)],
-            group_name="review",
-            kinds={"duckdb"},
-            owners=["team:evaluation"],
-            partitions_def=review_years,
+            **yearly_spec("review", "team:evaluation"),
         ),
         dg.AssetSpec(
             "review_measure",
@@ -81,26 +72,17 @@ def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
             "mart.review_timeline (money over time) and mart.disbursement_by_year (the programme's money per calendar "
             "year). Summaries, reports, dashboards and analyses read these, never the facts.",
             deps=["project_review"],
-            group_name="review",
-            kinds={"duckdb"},
-            owners=["team:evaluation"],
-            partitions_def=review_years,
+            **yearly_spec("review", "team:evaluation"),
         ),
         dg.AssetSpec(
             "review_reason",
             description="mart.review_reason: the rule behind every grade, flag and recommendation, in Chinese and English, "
             "with the numbers behind it.",
             deps=["project_review"],
-            group_name="review",
-            kinds={"duckdb"},
-            owners=["team:evaluation"],
-            partitions_def=review_years,
+            **yearly_spec("review", "team:evaluation"),
         ),
     ],
-    partitions_def=review_years,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WRITER_POOL,
-    can_subset=False,
+    **yearly_multi_asset(),
     check_specs=[
         dg.AssetCheckSpec(
             "every_reviewed_project_scored",
@@ -137,18 +119,8 @@ def project_review(context: dg.AssetExecutionContext, config: RubricSelection, w
         if stale:
             context.log.warning(f"later review years now stale (built on an older scoring): {stale}; materialize them again")
         years = sorted(results)
-        top = con.sql(
-            f"""SELECT review_year, project_id, total_score, grade, recommendation, flags
-                FROM {schema}.project_review WHERE review_year IN (SELECT unnest($years))
-                ORDER BY total_score DESC NULLS LAST, project_id LIMIT 10""",
-            params={"years": years},
-        ).pl()
-        bottom = con.sql(
-            f"""SELECT review_year, project_id, total_score, grade, recommendation, flags
-                FROM {schema}.project_review WHERE review_year IN (SELECT unnest($years))
-                ORDER BY total_score ASC NULLS FIRST, project_id LIMIT 10""",
-            params={"years": years},
-        ).pl()
+        top = _ten(con, schema, years, "total_score DESC NULLS LAST")
+        bottom = _ten(con, schema, years, "total_score ASC NULLS FIRST")
     grades: dict[str, int] = {}
     recs: dict[str, int] = {}
     for r in results.values():
@@ -207,14 +179,20 @@ def measured_counts(warehouse: Warehouse, schema: str, years: list[int]) -> dict
     return {"dagster/row_count": counts["review_measure"], **{f"rows_{t}": n for t, n in counts.items()}}
 
 
+def _ten(con, schema: str, years: list[int], order: str):
+    """Ten scored projects of the years, in ``order`` (then by project): the top and bottom previews."""
+    return con.sql(
+        f"""SELECT review_year, project_id, total_score, grade, recommendation, flags
+            FROM {schema}.project_review WHERE review_year IN (SELECT unnest($years))
+            ORDER BY {order}, project_id LIMIT 10""",
+        params={"years": years},
+    ).pl()
+
+
 @dg.asset(
-    deps=["project_review", "review_measure"],
-    partitions_def=review_years,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="review",
-    kinds={"duckdb"},
-    owners=["team:evaluation"],
-    pool=WRITER_POOL,
+    # the scores and what the review measured (sql/summary/*.sql reads marts and dims only)
+    deps=["project_review", "review_measure", *tables_read_by("summary")],
+    **yearly_asset("review", "team:evaluation"),
     description="mart.program_summary, mart.program_target: the year per field, plan, department and support mode, "
     "and the programme targets (programme file) met or not — from what the review measured (review_measure), never the facts.",
 )

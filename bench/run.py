@@ -164,32 +164,28 @@ class _BenchHandler(logging.Handler):
     """Receives every Dagster event of an in-process run, synchronously, in the step's own thread."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        meta = getattr(record, "dagster_meta", None) or {}
-        event = meta.get("dagster_event")
+        from pipelines.events import CHECK_EVALUATION, MATERIALIZATION, STEP_START, record_event
+
+        event = record_event(record)
         if event is None:
             return
-        kind = event.event_type_value
-        if kind not in ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"):
-            return
         now = time.perf_counter()
-        if kind == "STEP_START" and _SAMPLER is not None:
+        if event.kind == STEP_START and _SAMPLER is not None:
             _SAMPLER.reset()
         rec = {
-            "kind": kind,
-            "step": event.step_key,
+            "kind": event.kind,
+            "step": event.step,
             "t": now,
             "rss": _rss_now(),
             "window_peak": _SAMPLER.window_peak() if _SAMPLER is not None else _rss_now(),
         }
-        if kind == "ASSET_MATERIALIZATION":
-            mat = event.event_specific_data.materialization
-            rec["asset"] = mat.asset_key.to_user_string()
-            rec["partition"] = mat.partition
-            rec["metadata"] = {k: getattr(v, "value", v) for k, v in mat.metadata.items() if k in _KEEP_METADATA}
-        elif kind == "ASSET_CHECK_EVALUATION":
-            data = event.event_specific_data
-            rec["check"] = f"{data.asset_key.to_user_string()}:{data.check_name}"
-            rec["passed"] = bool(data.passed)
+        if event.kind == MATERIALIZATION:
+            rec["asset"] = event.asset
+            rec["partition"] = event.partition
+            rec["metadata"] = {k: v for k, v in event.metadata.items() if k in _KEEP_METADATA}
+        elif event.kind == CHECK_EVALUATION:
+            rec["check"] = f"{event.asset}:{event.check}"
+            rec["passed"] = event.passed
         _EVENTS.append(rec)
 
 
@@ -198,12 +194,9 @@ def _bench_logger_def():
 
     @dg.logger(description="Benchmark recorder (bench/run.py): step and materialisation events with time and RSS.")
     def bench_logger(init_context):
-        log = logging.getLogger("scorecard.bench")
-        log.setLevel(logging.DEBUG)
-        log.propagate = False
-        if not log.handlers:
-            log.addHandler(_BenchHandler())
-        return log
+        from pipelines.events import event_logger
+
+        return event_logger("scorecard.bench", _BenchHandler)
 
     return bench_logger
 
@@ -477,14 +470,9 @@ def run_floor(args: argparse.Namespace) -> dict:
 def parse_years(text) -> list[int]:
     if isinstance(text, (list, tuple)):
         return [int(y) for y in text]
-    years: list[int] = []
-    for part in str(text).replace(" ", "").split(","):
-        if "-" in part:
-            lo, hi = part.split("-", 1)
-            years.extend(range(int(lo), int(hi) + 1))
-        elif part:
-            years.append(int(part))
-    return sorted(set(years))
+    from scorecard.years import parse_years as parse_year_text
+
+    return parse_year_text(str(text))
 
 
 def _child_env(**extra: str) -> dict:

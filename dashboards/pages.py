@@ -23,27 +23,39 @@ from plotly.offline import get_plotlyjs
 
 from scorecard import codes
 from scorecard.jsonable import plain
+from scorecard.manifest import DASHBOARDS
+from scorecard.report.i18n import I18n
 
 DRILLDOWN_CAP = 500
 BOARD_CAP = 300
 FONT = "Noto Sans CJK SC, sans-serif"
+_PAGES: dict = {}  # dashboard key (scorecard.manifest.DASHBOARDS) -> the function writing its page
+
+
+def _dashboard(fn):
+    """Register a page function under its name, the dashboard's key."""
+    _PAGES[fn.__name__] = fn
+    return fn
 
 
 def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en if lang == "en" else f"{zh} / {en}"
+    """A heading in the page's language(s): the report's own i18n (``中文 / English``)."""
+    return I18n(lang).t(zh, en)
 
 
 def _labels(lang: str) -> dict:
-    pick = (lambda v: v[1]) if lang == "en" else (lambda v: v[0])
-    return {
-        "field": {k: pick(v) for k, v in codes.FIELDS.items()},
-        "plan": {k: pick(v) for k, v in codes.PLANS.items()},
-        "department": {k: pick(v) for k, v in codes.DEPARTMENTS.items()},
-        "grade": {k: pick(v) for k, v in codes.GRADES.items()},
-        "recommendation": {k: pick(v) for k, v in codes.RECOMMENDATIONS.items()},
-        "flag": {k: pick(v) for k, v in codes.FLAGS.items()},
-        "indicator": {k: pick(v) for k, v in codes.INDICATORS.items()},
+    """Code → label in one language per code table, as the report's table cells write them."""
+    i18n = I18n(lang)
+    tables = {
+        "field": codes.FIELDS,
+        "plan": codes.PLANS,
+        "department": codes.DEPARTMENTS,
+        "grade": codes.GRADES,
+        "recommendation": codes.RECOMMENDATIONS,
+        "flag": codes.FLAGS,
+        "indicator": codes.INDICATORS,
     }
+    return {name: {k: i18n.one(table, k) for k in table} for name, table in tables.items()}
 
 
 def _json(value) -> str:
@@ -100,6 +112,7 @@ const esc = s => String(s == null ? '' : s).replace(/[&<>"']/g, c => ESCAPES[c])
 
 
 # ----------------------------------------------------------------------------------------------
+@_dashboard
 def portfolio(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en") -> str:
     cols = ["review_year", "field", "plan", "department", "projects", "grade_a", "grade_b", "grade_c", "grade_d",
             "grade_insufficient", "score_sum", "scored", "approved_wan", "ac_wan", "clawback_wan",
@@ -182,6 +195,7 @@ draw();
 
 
 # ----------------------------------------------------------------------------------------------
+@_dashboard
 def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap: int = DRILLDOWN_CAP) -> str:
     total = con.sql("SELECT count(*) FROM mart.project_review WHERE review_year = ?", params=[year]).fetchall()[0][0]
     con.execute("DROP TABLE IF EXISTS _dash_sel")
@@ -313,6 +327,7 @@ def manager_rows(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, dict]:
 
 
 # ----------------------------------------------------------------------------------------------
+@_dashboard
 def recommendations(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap: int = BOARD_CAP) -> str:
     counts = dict(con.sql("SELECT recommendation, count(*) FROM mart.project_review WHERE review_year = ? GROUP BY 1", params=[year]).fetchall())
     reason_col = "text_en" if lang == "en" else "text_zh"
@@ -370,8 +385,4 @@ draw();
 
 def build_dashboards(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en") -> dict[str, str]:
     """The three dashboard pages of the year as HTML text, keyed like ``scorecard.report.build.names``."""
-    return {
-        "portfolio": portfolio(con, year, lang),
-        "projects": projects(con, year, lang),
-        "recommendations": recommendations(con, year, lang),
-    }
+    return {key: _PAGES[key](con, year, lang) for key in DASHBOARDS}

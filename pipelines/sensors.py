@@ -1,6 +1,7 @@
 """Sensors: new raw data → ingest → the review years, in order (docs/analyst-guide.md).
 
-``raw_files_sensor`` watches SCORECARD_RAW_DIR. Its cursor is the JSON state of the folder (name →
+``raw_files_sensor`` watches SCORECARD_RAW_DIR: exactly the files ingest reads (each dataset's files,
+``scorecard.reader.ingested_files``; a ``.tsv`` or ``.xlsm`` as much as a ``.csv``). Its cursor is the JSON state of the folder (name →
 size, modification time, SHA-256). When a file is added, changed or removed it requests
 ``ingest_job`` with a run key made from the names and hashes of all files, so the same set of files
 is never ingested twice by the sensor (Dagster skips a run key it has seen). A file modified in the
@@ -31,9 +32,10 @@ from pipelines.jobs import annual_review_job, ingest_job
 from pipelines.resources import ScorecardPaths
 from pipelines.partitions import FIRST_REVIEW_YEAR
 from pipelines.schedules import REVIEW_TIMEZONE, automation_default_status
+from scorecard.files import file_sha256
+from scorecard.reader import ingested_files
 from scorecard.settings import get_settings
 
-RAW_SUFFIXES = {".csv", ".xlsx", ".parquet"}
 SETTLE_SECONDS = 10
 CHAIN_TAG = "scorecard/chain"
 THROUGH_TAG = "scorecard/through_year"
@@ -44,36 +46,17 @@ def default_sensor_status() -> dg.DefaultSensorStatus:
 
 
 # ----------------------------------------------------------------------------- raw folder state
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def raw_files(raw_dir: Path) -> list[Path]:
-    """The data files of the raw folder (DATA.md formats; no hidden, temporary or lock files)."""
-    if not raw_dir.is_dir():
-        return []
-    return sorted(
-        p
-        for p in raw_dir.iterdir()
-        if p.is_file() and p.suffix.lower() in RAW_SUFFIXES and not p.name.startswith((".", "~$"))
-    )
-
-
 def folder_state(raw_dir: Path, previous: dict | None = None) -> dict[str, dict]:
     """name → {size, mtime_ns, sha256}; a file whose size and mtime are unchanged keeps its hash."""
     previous = previous or {}
     state: dict[str, dict] = {}
-    for path in raw_files(raw_dir):
+    for path in ingested_files(raw_dir):
         st = path.stat()
         old = previous.get(path.name)
         if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
             sha = old["sha256"]
         else:
-            sha = _sha256(path)
+            sha = file_sha256(path)
         state[path.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}
     return state
 
@@ -116,7 +99,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, paths: ScorecardPaths)
     raw_dir = paths.raw
     old = _load_cursor(context.cursor)
     now = time.time()
-    unsettled = [p.name for p in raw_files(raw_dir) if now - p.stat().st_mtime < SETTLE_SECONDS]
+    unsettled = [p.name for p in ingested_files(raw_dir) if now - p.stat().st_mtime < SETTLE_SECONDS]
     if unsettled:
         return dg.SkipReason(f"waiting for files still being written: {', '.join(unsettled)}")
     new = folder_state(raw_dir, old)

@@ -21,35 +21,27 @@ def default_years() -> str:
 
 
 def _parse_years(text: str) -> list[int]:
-    years: list[int] = []
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        if "-" in part:
-            lo, hi = part.split("-", 1)
-            years.extend(range(int(lo), int(hi) + 1))
-        else:
-            years.append(int(part))
     from scorecard.programme import load_programme
+    from scorecard.years import parse_years
 
     first = load_programme().first_review_year
+    try:
+        years = parse_years(text)
+    except ValueError:
+        years = []
     if not years or any(y < first or y > 2100 for y in years):
         raise click.BadParameter(
             f"review years must be {first} (the programme's first review year) or later, "
             f"e.g. {first},{first + 1} or {first}-{first + 2} (got {text!r})"
         )
-    return sorted(set(years))
+    return years
 
 
 def _failure_message(result) -> str:
     """The innermost error message of the first failed step (the file and problem, for a bad file)."""
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            error = event.event_specific_data.error
-            while error.cause is not None:
-                error = error.cause
-            return f"{event.step_key}: {error.message.strip()}"
-    return "the run failed (see the Dagster event log)"
+    from pipelines.events import failure_message
+
+    return failure_message(result.all_events)
 
 
 def run_pipeline(years: list[int], *, instance=None, echo=click.echo) -> bool:

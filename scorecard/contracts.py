@@ -44,6 +44,13 @@ class Column:
     gt: float | None = None  # exclusive lower bound
     aliases: tuple[str, ...] = ()  # further header spellings seen in real exports
 
+    @property
+    def bounds(self) -> list[str]:
+        """The numeric bounds as rules: "≥ 0", "> 0", "≤ 100" (none for an unbounded column)."""
+        parts = [f"≥ {self.min:g}"] if self.min is not None else []
+        parts += [f"> {self.gt:g}"] if self.gt is not None else []
+        return parts + ([f"≤ {self.max:g}"] if self.max is not None else [])
+
 
 @dataclass(frozen=True)
 class RowRule:

@@ -27,12 +27,7 @@ def datasets_markdown() -> str:
                 rule.append("may be empty")
             if c.codes:
                 rule.append("codes: " + ", ".join(f"`{k}` {v[0]}" for k, v in c.codes.items()))
-            if c.min is not None:
-                rule.append(f"≥ {c.min:g}")
-            if c.gt is not None:
-                rule.append(f"> {c.gt:g}")
-            if c.max is not None:
-                rule.append(f"≤ {c.max:g}")
+            rule += c.bounds
             out.append(f"| `{c.name}` | {c.zh} | {c.type} | {'; '.join(rule)} |")
         for r in d.row_rules:
             out.append(f"| row rule `{r.name}` | {r.reason_zh} | | `{r.sql}` |")

@@ -21,7 +21,8 @@ import polars as pl
 
 from scorecard.contracts import DATASETS, Dataset
 from scorecard.ingest import QUARANTINE_SCHEMA, ingest_files
-from scorecard.reader import SUPPORTED_SUFFIXES, FileError, RawFile, read_file
+from scorecard.files import raw_files
+from scorecard.reader import FileError, RawFile, read_file
 from scorecard.reasons import explain
 
 CLEAN, TO_FIX, UNUSABLE = "clean", "to_fix", "unusable"
@@ -88,13 +89,7 @@ def expand(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(
-                sorted(
-                    p
-                    for p in path.iterdir()
-                    if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith((".", "~$"))
-                )
-            )
+            out.extend(raw_files(path))
         else:
             out.append(path)
     return out

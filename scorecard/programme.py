@@ -12,10 +12,10 @@ import hashlib
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scorecard import codes, texts
+from scorecard.files import LoadedFile, read_yaml_mapping, validated
 from scorecard.rubric import exact
 
 
@@ -62,13 +62,10 @@ class ProgrammeFile(_Model):
     targets: list[Target] = Field(min_length=1)
 
 
-class Programme:
+class Programme(LoadedFile):
     """A validated programme file plus its path and SHA-256."""
 
-    def __init__(self, model: ProgrammeFile, path: Path, sha256: str) -> None:
-        self.model = model
-        self.path = path
-        self.sha256 = sha256
+    model: ProgrammeFile
 
     @property
     def start(self) -> int:
@@ -172,19 +169,7 @@ def load_programme(path: Path | str | None = None) -> Programme:
 
 
 def _load(path: Path) -> Programme:
-    try:
-        data = path.read_bytes()
-        raw = yaml.safe_load(data.decode("utf-8"))
-    except OSError as exc:
-        raise ProgrammeError(f"{path}: cannot read the programme file ({exc.strerror or exc})") from exc
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ProgrammeError(f"{path}: not a readable YAML file ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise ProgrammeError(f"{path}: a programme is a YAML mapping with period, annual_budget_wan, targets")
-    try:
-        model = ProgrammeFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors())
-        raise ProgrammeError(f"{path}: {problems}") from exc
+    data, raw = read_yaml_mapping(path, ProgrammeError, "programme", "period, annual_budget_wan, targets")
+    model = validated(ProgrammeFile, raw, path, ProgrammeError)
     _check(model, path)
     return Programme(_render(model, path), path, hashlib.sha256(data).hexdigest())

@@ -14,6 +14,17 @@ from scorecard.settings import get_settings
 OUT_DIR = click.Path(file_okay=False, path_type=Path)
 
 
+def _by_option(help_text: str):
+    """``--by undertaker|department``: how the feedback workbooks are split."""
+    return click.option(
+        "--by",
+        type=click.Choice(["undertaker", "department"]),
+        default="undertaker",
+        show_default=True,
+        help=help_text,
+    )
+
+
 @click.command()
 @click.option("--out", "out_dir", type=OUT_DIR, required=True, help="Folder for the templates.")
 @click.option(
@@ -31,13 +42,7 @@ def template(out_dir: Path, names: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--feedback", "feedback_dir", type=OUT_DIR, help="Also write the feedback workbooks to this folder.")
-@click.option(
-    "--by",
-    type=click.Choice(["undertaker", "department"]),
-    default="undertaker",
-    show_default=True,
-    help="Feedback workbooks per undertaker (承担单位) or per department (主管单位).",
-)
+@_by_option("Feedback workbooks per undertaker (承担单位) or per department (主管单位).")
 @click.option(
     "--dataset", type=click.Choice(list(DATASETS)), help="Treat every file as this dataset (else: by file name)."
 )
@@ -63,13 +68,7 @@ def check(paths: tuple[Path, ...], as_json: bool, feedback_dir: Path | None, by:
 
 @click.command()
 @click.option("--out", "out_dir", type=OUT_DIR, required=True, help="Folder for the feedback workbooks.")
-@click.option(
-    "--by",
-    type=click.Choice(["undertaker", "department"]),
-    default="undertaker",
-    show_default=True,
-    help="One workbook per undertaker (承担单位) or per department (主管单位).",
-)
+@_by_option("One workbook per undertaker (承担单位) or per department (主管单位).")
 def feedback(out_dir: Path, by: str) -> None:
     """Write one XLSX per submitting unit with its quarantined rows, from the warehouse's quarantine ledger."""
     import duckdb

@@ -13,7 +13,6 @@ problem; nothing is written in that case. ``read_file`` raises nothing else, wha
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import unicodedata
@@ -23,11 +22,9 @@ from pathlib import Path
 import polars as pl
 
 from scorecard.contracts import Dataset
+from scorecard.files import CSV_SUFFIXES, PARQUET_SUFFIXES, RAW_SUFFIXES, XLSX_SUFFIXES, file_sha256, visible_files
 
-CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
-XLSX_SUFFIXES = {".xlsx", ".xlsm"}
-PARQUET_SUFFIXES = {".parquet", ".pq"}
-SUPPORTED_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES
+SUPPORTED_SUFFIXES = RAW_SUFFIXES
 ROW = "_source_row"  # spreadsheet row number: header = 1, first data row = 2 (or the sheet's own row)
 EXTRA = "_extra_cells"  # non-empty cells beyond the header's last column (CSV), else NULL
 
@@ -56,23 +53,17 @@ class RawFile:
     template_rows: list[int] = field(default_factory=list)  # rows of a fill-in template skipped (English header, example)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def dataset_files(raw_dir: Path, dataset: Dataset) -> list[Path]:
     """The files of one dataset: names starting with the dataset name, in file name order."""
-    if not raw_dir.is_dir():
-        return []
-    return sorted(
-        p
-        for p in raw_dir.iterdir()
-        if p.is_file() and p.name.lower().startswith(dataset.name) and not p.name.startswith((".", "~$"))
-    )
+    return [p for p in visible_files(raw_dir) if p.name.lower().startswith(dataset.name)]
+
+
+def ingested_files(raw_dir: Path) -> list[Path]:
+    """Every file ingest reads from the folder (the files of some dataset), in file name order: what
+    the raw-folder sensor watches, so a file wakes it exactly when ingest would read it."""
+    from scorecard.contracts import DATASETS
+
+    return sorted({p for dataset in DATASETS.values() for p in dataset_files(raw_dir, dataset)})
 
 
 def header_key(text: str) -> str:

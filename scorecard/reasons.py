@@ -30,14 +30,7 @@ def bounds_zh(column: Column) -> str | None:
     """The column's numeric bounds as a reader would say them: "≥ 0", "> 0", "2000 至 2100"."""
     if column.min is not None and column.max is not None:
         return f"{column.min:g} 至 {column.max:g}"
-    parts = []
-    if column.min is not None:
-        parts.append(f"≥ {column.min:g}")
-    if column.gt is not None:
-        parts.append(f"> {column.gt:g}")
-    if column.max is not None:
-        parts.append(f"≤ {column.max:g}")
-    return "，".join(parts) or None
+    return "，".join(column.bounds) or None
 
 
 def labels(column: Column) -> list[str]:

@@ -22,10 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from scorecard import codes, texts
+from scorecard.files import LoadedFile, read_yaml_mapping, validated
 from scorecard.settings import DEFAULT_RUBRIC
 
 # leaf code -> the first-level indicator it belongs to (the SQL groups points this way, §3).
@@ -145,13 +145,10 @@ class RubricFile(_Model):
     adjustment: Adjustment = Field(default_factory=Adjustment)  # docs/programme-management.md §4
 
 
-class Rubric:
+class Rubric(LoadedFile):
     """A validated rubric: the file's model plus its path, version and SHA-256."""
 
-    def __init__(self, model: RubricFile, path: Path, sha256: str) -> None:
-        self.model = model
-        self.path = path
-        self.sha256 = sha256
+    model: RubricFile
 
     @property
     def version(self) -> str:
@@ -246,25 +243,10 @@ def render_texts(model: RubricFile, values: dict[str, str], path: Path) -> Rubri
 def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
     """Read and check a rubric YAML file; raise :class:`RubricError` if it cannot be used."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RubricError(f"{path}: cannot read the rubric file ({exc.strerror or exc})") from exc
-    try:
-        raw = yaml.safe_load(data.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise RubricError(f"{path}: not a readable YAML file ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise RubricError(f"{path}: a rubric is a YAML mapping with version, indicators, thresholds, grade_bands")
+    data, raw = read_yaml_mapping(path, RubricError, "rubric", "version, indicators, thresholds, grade_bands")
     if isinstance(raw.get("version"), (int, float)):
         raw["version"] = str(raw["version"])
-    try:
-        model = RubricFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise RubricError(f"{path}: {problems}") from exc
+    model = validated(RubricFile, raw, path, RubricError)
     _check(model, path)
     check_adjustment(model.adjustment, path)
     rubric = Rubric(model, path.resolve(), hashlib.sha256(data).hexdigest())

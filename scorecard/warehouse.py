@@ -3,28 +3,102 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
 from scorecard import codes
 from scorecard.contracts import DATASETS, DUCKDB_TYPES, Dataset
-from scorecard.db import run_sql
+from scorecard.db import run_sql, sql_files
 
-# Dimension and fact tables in build order (a table only reads tables before it).
-CODE_DIMENSIONS = ("dim_field", "dim_plan", "dim_department", "dim_indicator")
-SQL_TABLES = (
-    "dim_project",
-    "dim_undertaker",
-    "dim_date",
-    "fact_milestone",
-    "fact_disbursement",
-    "fact_progress",
-    "fact_kpi_target",
-    "fact_kpi",
-    "fact_expert_review",
-    "fact_review_decision",
-)
-WAREHOUSE_TABLES = CODE_DIMENSIONS + SQL_TABLES
+# The code dimensions are built from ``scorecard.codes`` (no SQL file, no input table).
+CODE_DIMENSIONS = {
+    "dim_field": "Fields 领域 (PROGRAM.md)",
+    "dim_plan": "Support plans 专项扶持计划 (PROGRAM.md)",
+    "dim_department": "Departments 主管单位 (PROGRAM.md)",
+    "dim_indicator": "KPI indicators 指标, output or outcome (DATA.md)",
+}
+_ASSET_LINE = re.compile(r"^--\s*asset:\s*(.+?)\s*$", re.MULTILINE)
+_READ = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_][A-Za-z0-9_.]*)\b(?!\s*\()", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class WarehouseTable:
+    """One dimension or fact of the star schema: what it is and what it reads.
+
+    ``reads`` holds raw datasets as ``raw.<dataset>`` and other warehouse tables by name, as the
+    table's SQL file reads them (parsed from its ``FROM``/``JOIN`` clauses, never listed by hand).
+    """
+
+    name: str
+    description: str
+    reads: tuple[str, ...] = ()
+    sql: str | None = None  # "warehouse/<name>.sql"; None for a code dimension
+
+    @property
+    def raw_reads(self) -> tuple[str, ...]:
+        """The raw datasets the table reads (``projects``, ``milestones``, ...)."""
+        return tuple(r.removeprefix("raw.") for r in self.reads if r.startswith("raw."))
+
+
+def sql_reads(text: str, known: set[str]) -> tuple[str, ...]:
+    """The tables a SQL text reads, in order of first mention: ``raw.<dataset>`` for a contract
+    dataset and the warehouse tables in ``known``; CTE names and table functions are ignored."""
+    body = "\n".join(line.split("--", 1)[0] for line in text.splitlines())
+    found: list[str] = []
+    for name in _READ.findall(body):
+        name = name.lower()
+        raw = name.startswith("raw.") and name.removeprefix("raw.") in DATASETS
+        if (raw or name in known) and name not in found:
+            found.append(name)
+    return tuple(found)
+
+
+def _sql_table(path: Path, known: set[str]) -> WarehouseTable:
+    text = path.read_text(encoding="utf-8")
+    described = _ASSET_LINE.search(text)
+    if not described:
+        raise ValueError(f"{path}: no '-- asset: <description>' header line")
+    return WarehouseTable(path.stem, described.group(1), sql_reads(text, known), f"warehouse/{path.name}")
+
+
+def _build_order(tables: dict[str, WarehouseTable]) -> dict[str, WarehouseTable]:
+    """Tables in build order: a table only after every warehouse table it reads (ties: registry order)."""
+    ordered: dict[str, WarehouseTable] = {}
+    while len(ordered) < len(tables):
+        ready = [
+            t
+            for t in tables.values()
+            if t.name not in ordered and all(r in ordered for r in t.reads if not r.startswith("raw."))
+        ]
+        if not ready:
+            left = sorted(set(tables) - set(ordered))
+            raise ValueError(f"sql/warehouse: the tables {left} read each other in a cycle")
+        ordered[ready[0].name] = ready[0]
+    return ordered
+
+
+def load_registry() -> dict[str, WarehouseTable]:
+    """Every dimension and fact, from ``CODE_DIMENSIONS`` and the files of ``sql/warehouse/``."""
+    files = sql_files("warehouse")
+    known = set(CODE_DIMENSIONS) | {f.stem for f in files}
+    tables = {name: WarehouseTable(name, description) for name, description in CODE_DIMENSIONS.items()}
+    tables.update({f.stem: _sql_table(f, known) for f in files})
+    return _build_order(tables)
+
+
+def tables_read_by(layer: str) -> list[str]:
+    """The warehouse tables the SQL files of one layer (``review``, ``summary``) read, in build order."""
+    read = {name for f in sql_files(layer) for name in sql_reads(f.read_text(encoding="utf-8"), set(REGISTRY))}
+    return [name for name in REGISTRY if name in read]
+
+
+# The one table registry: the warehouse assets, their dependencies and the build order derive from it.
+REGISTRY = load_registry()
+WAREHOUSE_TABLES = tuple(REGISTRY)
 
 
 def raw_table_ddl(dataset: Dataset) -> str:
@@ -81,7 +155,7 @@ def build_table(con: duckdb.DuckDBPyConnection, name: str) -> int:
         frame = code_dimension(name)  # noqa: F841 - read by DuckDB's replacement scan below
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM frame")
     else:
-        run_sql(con, f"warehouse/{name}.sql")
+        run_sql(con, REGISTRY[name].sql)
     return con.sql(f"SELECT count(*) FROM {name}").fetchall()[0][0]
 
 

@@ -19,7 +19,6 @@ import yaml
 from scorecard.contracts import DATASETS
 from scorecard.ingest import load_dataset
 from scorecard.reader import FileError
-from scorecard.warehouse import create_raw_tables
 
 HERE = Path(__file__).resolve().parent / "badinput"
 FILES = HERE / "files"
@@ -29,6 +28,7 @@ BY_ID = {c["id"]: c for c in CASES}
 
 sys.path.insert(0, str(HERE))
 import make_fixtures  # noqa: E402
+from resource_fixtures import pipeline_resources, raw_warehouse  # noqa: E402
 
 
 def snapshot(con: duckdb.DuckDBPyConnection, dataset: str) -> dict:
@@ -61,10 +61,8 @@ def plain(value):
 
 @pytest.fixture
 def warehouse(tmp_path):
-    con = duckdb.connect(str(tmp_path / "scorecard.duckdb"))
-    create_raw_tables(con)
-    yield con
-    con.close()
+    with raw_warehouse(tmp_path / "scorecard.duckdb") as con:
+        yield con
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -216,7 +214,6 @@ def test_ingest_asset_reports_reconciliation_and_normalisation(tmp_path, monkeyp
     import dagster as dg
 
     from assets.raw import raw_assets
-    from pipelines.resources import ScorecardPaths, Warehouse
 
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -225,10 +222,7 @@ def test_ingest_asset_reports_reconciliation_and_normalisation(tmp_path, monkeyp
     projects = next(a for a in raw_assets if a.key == dg.AssetKey(["raw", "projects"]))
     result = dg.materialize(
         [projects],
-        resources={
-            "warehouse": Warehouse(database=str(tmp_path / "w.duckdb")),
-            "paths": ScorecardPaths(raw_dir=str(raw), reports_dir=str(tmp_path / "reports"), rubric="unused.yaml"),
-        },
+        resources=pipeline_resources(raw, tmp_path / "w.duckdb", tmp_path / "reports", rubric="unused.yaml"),
     )
     assert result.success
     checks = result.get_asset_check_evaluations()

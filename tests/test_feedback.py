@@ -26,6 +26,7 @@ from scorecard.ingest import load_dataset
 from scorecard.reader import header_key, header_map
 from scorecard.reasons import explain
 from scorecard.warehouse import create_raw_tables
+from resource_fixtures import pipeline_resources
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "data" / "raw"
@@ -224,7 +225,6 @@ def test_feedback_without_a_warehouse_is_a_clear_error(tmp_path):
 def test_dagster_ingest_shows_quarantined_rows_and_the_feedback_asset_writes_the_workbooks(tmp_path):
     from assets.feedback import feedback_assets
     from assets.raw import raw_assets
-    from pipelines.resources import ScorecardPaths, Warehouse
 
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -232,10 +232,7 @@ def test_dagster_ingest_shows_quarantined_rows_and_the_feedback_asset_writes_the
     reports = tmp_path / "reports"
     result = dg.materialize(
         [*raw_assets, *feedback_assets],
-        resources={
-            "warehouse": Warehouse(database=str(tmp_path / "w.duckdb")),
-            "paths": ScorecardPaths(raw_dir=str(raw), reports_dir=str(reports), rubric="unused.yaml"),
-        },
+        resources=pipeline_resources(raw, tmp_path / "w.duckdb", reports, rubric="unused.yaml"),
     )
     assert result.success
     projects = result.asset_materializations_for_node("raw__projects")[0].metadata

@@ -1,4 +1,4 @@
-"""The deterministic data generator (scorecard/generate.py) and the committed bundle (data/raw)."""
+"""The deterministic data generator (scorecard/generate/) and the committed bundle (data/raw)."""
 
 from __future__ import annotations
 

@@ -6,40 +6,26 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
 import xlsxwriter
 
 from scorecard.contracts import DATASETS, PROJECTS
 from scorecard.ingest import load_dataset
 from scorecard.reader import FileError
-from scorecard.warehouse import create_raw_tables
+from badinput.make_fixtures import prow
+from resource_fixtures import raw_warehouse
 
 EN_HEADER = [c.name for c in PROJECTS.columns]
 ZH_HEADER = [c.zh for c in PROJECTS.columns]
 
 
+# the good projects row of the bad-input catalogue, as a 2017 project with these amounts
+INGEST_ROW = {"approval_year": "2017", "start_date": "2017-03-01", "end_date": "2019-12-31",
+              "approved_funding_wan": "1000", "self_funding_wan": "500"}
+
+
 def project_row(pid: str, **over) -> list[str]:
-    values = {
-        "project_id": pid,
-        "project_name": f"项目{pid}",
-        "field": "5g",
-        "plan": "core_tech",
-        "department": "stic",
-        "undertaker": "深圳某科技有限公司",
-        "undertaker_type": "enterprise",
-        "selection_method": "tender",
-        "support_mode": "grant",
-        "funding_stage": "ex_ante",
-        "approval_year": "2017",
-        "start_date": "2017-03-01",
-        "end_date": "2019-12-31",
-        "approved_funding_wan": "1000",
-        "self_funding_wan": "500",
-        "project_manager": "张三",
-    }
-    values.update(over)
-    return [values[c] for c in EN_HEADER]
+    return prow(pid, **{**INGEST_ROW, **over})
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8", sep: str = ",") -> Path:
@@ -50,10 +36,8 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: st
 
 @pytest.fixture
 def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "w.duckdb"))
-    create_raw_tables(c)
-    yield c
-    c.close()
+    with raw_warehouse(tmp_path / "w.duckdb") as c:
+        yield c
 
 
 def rows(con, sql):

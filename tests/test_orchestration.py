@@ -18,7 +18,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.jobs import annual_review_job, ingest_job
-from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse
+from pipelines.resources import WRITER_POOL
 from pipelines.schedules import REVIEW_CRON, REVIEW_TIMEZONE, year_end_review_schedule
 from pipelines.sensors import (
     CHAIN_TAG,
@@ -28,6 +28,7 @@ from pipelines.sensors import (
     review_after_ingest,
     run_key_for,
 )
+from resource_fixtures import generated_raw, pipeline_resources, scorecard_paths
 
 SH = ZoneInfo("Asia/Shanghai")
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +114,7 @@ def _settled(path: Path) -> Path:
 
 
 def _evaluate(raw_dir: Path, cursor: str | None):
-    paths = ScorecardPaths(raw_dir=str(raw_dir), reports_dir=str(raw_dir.parent / "reports"), rubric="unused.yaml")
+    paths = scorecard_paths(raw_dir, raw_dir.parent / "reports", rubric="unused.yaml")
     context = dg.build_sensor_context(
         instance=_instance(), cursor=cursor, resources={"paths": paths}, repository_def=defs.get_repository_def()
     )
@@ -226,16 +227,9 @@ def test_chain_continues_year_by_year_and_stops_after_the_latest_year(tmp_path):
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory):
     """A real ingest_job run (tagged as launched from the UI) on generated data, in a tmp warehouse."""
-    from scorecard.generate import generate
-
-    root = tmp_path_factory.mktemp("chain")
-    raw = root / "raw"
-    generate(raw, projects=40, seed=7, messy=False)
+    root, raw = generated_raw(tmp_path_factory, "chain", seed=7)
     warehouse = root / "scorecard.duckdb"
-    resources = {
-        "warehouse": Warehouse(database=str(warehouse)),
-        "paths": ScorecardPaths(raw_dir=str(raw), reports_dir=str(root / "reports"), rubric=str(REPO / "rubrics" / "rubric-v1.yaml")),
-    }
+    resources = pipeline_resources(raw, warehouse, root / "reports", rubric=REPO / "rubrics" / "rubric-v1.yaml")
     job_defs = dg.Definitions(assets=defs.assets, jobs=[ingest_job], resources=resources)
     instance = dg.DagsterInstance.ephemeral()
     result = job_defs.resolve_job_def("ingest_job").execute_in_process(
@@ -335,10 +329,7 @@ def test_single_run_backfill_2017_2019_gives_the_same_rows_as_three_runs(ingeste
     rubric = str(REPO / "rubrics" / "rubric-v1.yaml")
 
     def resources(db: Path) -> dict:
-        return {
-            "warehouse": Warehouse(database=str(db)),
-            "paths": ScorecardPaths(raw_dir=str(tmp_path), reports_dir=str(tmp_path / "reports"), rubric=rubric),
-        }
+        return pipeline_resources(tmp_path, db, tmp_path / "reports", rubric=rubric)
 
     one, three = tmp_path / "one.duckdb", tmp_path / "three.duckdb"
     shutil.copy(warehouse, one)

@@ -94,11 +94,11 @@ def html_of(con, year: int, programme=None) -> str:
 def test_the_last_year_report_has_the_overall_chapter_and_the_year_before_not(report_con):
     last, before = html_of(report_con, 2019), html_of(report_con, 2018)
     for html in (last, before):  # follow-through, adjustment and the budget scenario: every year
-        for section in ("s6-6", "s6-7", "s6-8"):
+        for section in ("s8-1", "s8-2", "s8-3"):
             assert f'id="{section}"' in html
         assert "【情景测算】" in html and "[Scenario]" in html
     assert '<section class="chapter" id="s9">' in last
-    assert "八、专项总体评估（2017–2019年） / 8. Overall evaluation of the programme, 2017–2019" in last
+    assert "九、专项总体评估 / 9. Overall evaluation of the programme" in last and "专项实施期为 2017–2019 年" in last
     assert '<a href="#s9">' in last  # in the table of contents
     assert 'id="s9"' not in before and "专项总体评估" not in before
     # the cohort table of the fixture: the 2019 report counts the 12 projects reviewed in 2018 or 2019
@@ -118,7 +118,7 @@ def test_the_last_year_report_has_the_overall_chapter_and_the_year_before_not(re
 
 def test_the_last_year_is_read_from_the_programme_file(report_con, tmp_path):
     ending_2018 = programme_ending(tmp_path, 2018)
-    assert "八、专项总体评估（2017–2018年）" in html_of(report_con, 2018, ending_2018)
+    assert "专项实施期为 2017–2018 年" in html_of(report_con, 2018, ending_2018)
     assert 'id="s9"' not in html_of(report_con, 2019, programme_ending(tmp_path, 2020))
 
 

@@ -18,19 +18,14 @@ import pytest
 from scorecard.contracts import DATASETS
 from scorecard.settings import PROJECT_ROOT
 from scorecard.warehouse import WAREHOUSE_TABLES
+from resource_fixtures import pipeline_resources
 
 BUNDLE = PROJECT_ROOT / "data" / "raw"
 BUNDLE_SUMMARY = PROJECT_ROOT / "data" / "bundle-summary.json"
 
 
 def _resources(raw: Path, warehouse: Path, reports: Path):
-    from pipelines.resources import ScorecardPaths, Warehouse
-    from scorecard.settings import DEFAULT_RUBRIC
-
-    return {
-        "warehouse": Warehouse(database=str(warehouse)),
-        "paths": ScorecardPaths(raw_dir=str(raw), reports_dir=str(reports), rubric=str(DEFAULT_RUBRIC)),
-    }
+    return pipeline_resources(raw, warehouse, reports)
 
 
 def _ingest(raw: Path, warehouse: Path, reports: Path) -> dg.ExecuteInProcessResult:

@@ -10,7 +10,6 @@ docs.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -29,6 +28,7 @@ import httpx
 import pytest
 import yaml
 from argon2 import PasswordHasher
+from module_fixtures import load_module
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -40,15 +40,7 @@ HEADERS = ("x-content-type-options", "content-security-policy", "x-frame-options
 BIG_PDF = 16 << 20  # larger than loopback socket buffers: an abandoned download cannot finish by itself
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fixtures = _load("portal_test_fixtures", HERE / "test_portal.py")  # build_year, write_users, CHEAP
+fixtures = load_module("portal_test_fixtures", HERE / "test_portal.py")  # build_year, write_users, CHEAP
 
 
 # ---- a real `scorecard serve` in a subprocess ------------------------------------------------------

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import re
 import socket
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import uvicorn
+
+from module_fixtures import load_module
 
 from scorecard.portal.app import create_app
 
@@ -26,16 +26,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SECRET = "browser-test-secret-0123456789"
 
 
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fixtures = _load("portal_test_fixtures", HERE / "test_portal.py")  # build_year, write_users, ...
-bench = _load("portal_load_bench", HERE.parent / "bench" / "portal_load.py")
+fixtures = load_module("portal_test_fixtures", HERE / "test_portal.py")  # build_year, write_users, ...
+bench = load_module("portal_load_bench", HERE.parent / "bench" / "portal_load.py")
 
 
 class LiveServer:

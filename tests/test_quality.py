@@ -28,22 +28,21 @@ import pytest
 from scorecard.quality.ledger import summarize_quality, write_ledger
 from scorecard.quality.runner import _plain, load_frames, run_suite, validate, value_sets
 from scorecard.quality.suites import ERROR, WARN, Expectation, all_suites, suite
+from scorecard.contracts import DATASETS
 from scorecard.settings import DEFAULT_RUBRIC, PROJECT_ROOT
 from scoring_fixtures import add, build, pay, project, report, scored, warehouse  # noqa: I001
+from resource_fixtures import generated_raw, pipeline_resources  # noqa: I001
 
 YEAR = 2019
+DEFAULT_RUBRIC_TEXT = DEFAULT_RUBRIC.read_text(encoding="utf-8")
+DATASETS_NAMES = list(DATASETS)
 
 
 # ----------------------------------------------------------------------------- a clean pipeline run
 
 
 def _resources(raw: Path, db: Path, tmp: Path) -> dict:
-    from pipelines.resources import ScorecardPaths, Warehouse
-
-    return {
-        "warehouse": Warehouse(database=str(db)),
-        "paths": ScorecardPaths(raw_dir=str(raw), reports_dir=str(tmp / "reports"), rubric=str(DEFAULT_RUBRIC)),
-    }
+    return pipeline_resources(raw, db, tmp / "reports")
 
 
 def _graph():
@@ -74,11 +73,7 @@ def _materialized(result: dg.ExecuteInProcessResult) -> set[str]:
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory):
     """Generated clean data (40 projects), the whole graph with every check for 2019: (raw dir, db, result)."""
-    from scorecard.generate import generate
-
-    tmp = tmp_path_factory.mktemp("quality")
-    raw = tmp / "raw"
-    generate(raw, projects=40, seed=11, messy=False)
+    tmp, raw = generated_raw(tmp_path_factory, "quality", seed=11)
     db = tmp / "clean.duckdb"
     result = _materialize(raw, db, tmp)
     return raw, db, result
@@ -135,24 +130,22 @@ def _set(df: pd.DataFrame, i: int, column: str, value) -> None:
         df.loc[i, column] = value
 
 
+# the one value that breaks a single-column rule of each kind
+BREAKING_VALUE = {
+    "ExpectColumnValuesToNotBeNull": None,
+    "ExpectColumnValuesToBeNull": "P404",  # known_project: an id the anti-join did not find
+    "ExpectColumnValueLengthsToBeBetween": "",
+    "ExpectColumnValuesToBeInSet": "__not_allowed__",
+    "ExpectColumnValuesToMatchRegex": "2019Q5",
+}
+
+
 def _break(df: pd.DataFrame, e: Expectation, rows) -> tuple[int, list[int], set[str]]:
     """Break rule `e` on fresh rows of `df` (in place): (expected unexpected count, rows broken, columns changed)."""
     k, g = e.kwargs, e.gx
     i = next(rows)
-    if g == "ExpectColumnValuesToNotBeNull":
-        _set(df, i, k["column"], None)
-        return 1, [i], {k["column"]}
-    if g == "ExpectColumnValuesToBeNull":  # known_project: an id the anti-join did not find
-        _set(df, i, k["column"], "P404")
-        return 1, [i], {k["column"]}
-    if g == "ExpectColumnValueLengthsToBeBetween":
-        _set(df, i, k["column"], "")
-        return 1, [i], {k["column"]}
-    if g == "ExpectColumnValuesToBeInSet":
-        _set(df, i, k["column"], "__not_allowed__")
-        return 1, [i], {k["column"]}
-    if g == "ExpectColumnValuesToMatchRegex":
-        _set(df, i, k["column"], "2019Q5")
+    if g in BREAKING_VALUE:
+        _set(df, i, k["column"], BREAKING_VALUE[g])
         return 1, [i], {k["column"]}
     if g == "ExpectColumnValuesToBeBetween":
         if k.get("min_value") is not None:  # on the bound itself when the bound is strict
@@ -431,3 +424,87 @@ def test_docs_list_every_rule():
 
     text = (PROJECT_ROOT / "docs" / "quality.md").read_text(encoding="utf-8")
     assert checks_markdown() in text, "docs/quality.md is out of date: run `python -m scorecard.quality.docs`"
+
+
+# ----------------------------------------------------------------------------- schemas and years (issue 13)
+
+
+def test_a_whatif_review_is_validated_in_its_own_schema_with_its_own_bands(clean_run, tmp_path):
+    """The mart checks of a what-if run read whatif_<version>_<sha8>, with the what-if rubric's grade
+    bands, and record into that schema's ledger; the official ledger gets nothing from the run."""
+    raw, clean_db, _ = clean_run
+    db = tmp_path / "whatif.duckdb"
+    shutil.copy(clean_db, db)
+    text = DEFAULT_RUBRIC_TEXT.replace('version: "v1"', 'version: "v1-strict"').replace(
+        "  - grade: A\n    min: 90", "  - grade: A\n    min: 95")
+    assert text.count("min: 95") == 1
+    alt = tmp_path / "rubric-strict.yaml"
+    alt.write_text(text, encoding="utf-8")
+    config = {"rubric": str(alt)}
+    selection = dg.AssetSelection.assets("project_review", "review_reason", "program_summary").without_checks()
+    selection = selection | dg.AssetSelection.checks(
+        dg.AssetCheckKey(dg.AssetKey("project_review"), "expectations"),
+        dg.AssetCheckKey(dg.AssetKey("project_review"), "every_reviewed_project_scored"),  # same multi-asset
+        dg.AssetCheckKey(dg.AssetKey("project_review"), "later_years_current"),
+        dg.AssetCheckKey(dg.AssetKey("program_summary"), "expectations"),
+    )
+    result = dg.materialize(
+        _graph(), resources=pipeline_resources(raw, db, tmp_path / "reports"), partition_key=str(YEAR),
+        instance=dg.DagsterInstance.ephemeral(), selection=selection, raise_on_error=False,
+        run_config={"ops": {"project_review": {"config": config}, "program_summary": {"config": config}}},
+    )
+    assert result.success
+    checks = _checks(result)
+    assert checks["project_review:expectations"].passed and checks["program_summary:expectations"].passed
+    with duckdb.connect(str(db), read_only=True) as con:
+        schemas = [r[0] for r in con.sql("SELECT DISTINCT schema_name FROM information_schema.schemata "
+                                         "WHERE schema_name LIKE 'whatif_%'").fetchall()]
+        assert len(schemas) == 1 and schemas[0].startswith("whatif_v1_strict_")
+        ledger = dict(con.sql(f"SELECT dataset, count(*) FROM {schemas[0]}.data_quality "
+                              "WHERE run_id = $r GROUP BY ALL", params={"r": result.run_id}).fetchall())
+        assert ledger == {f"{schemas[0]}.project_review@{YEAR}": len(suite("mart.project_review").by_severity(ERROR)),
+                          f"{schemas[0]}.program_summary@{YEAR}": len(suite("mart.program_summary").by_severity(ERROR))}
+        official = con.sql("SELECT count(*) FROM mart.data_quality WHERE run_id = $r",
+                           params={"r": result.run_id}).fetchall()[0][0]
+        assert official == 0
+        # the what-if grades follow the strict band (A from 95): validated with that band, they pass
+        strict_a = con.sql(f"SELECT count(*) FROM {schemas[0]}.project_review WHERE grade = 'A' AND total_score < 95"
+                           ).fetchall()[0][0]
+        assert strict_a == 0
+
+
+def test_a_whatif_suite_reads_only_the_schema_it_is_given():
+    checked = suite("mart.project_review").in_schema("whatif_v2_0123abcd")
+    assert checked.name == "whatif_v2_0123abcd.project_review"
+    sql = " ".join(f.sql for f in checked.frames.values())
+    assert "mart." not in sql and sql.count("whatif_v2_0123abcd.project_review") == len(checked.frames)
+    assert suite("fact_progress").in_schema("whatif_v2_0123abcd") is suite("fact_progress")
+    assert suite("mart.project_review").in_schema("mart") is suite("mart.project_review")
+    with pytest.raises(ValueError):
+        suite("mart.project_review").in_schema("x; DROP TABLE mart.project_review")
+
+
+def test_the_quality_summary_of_a_backfill_keeps_every_year(clean_run, tmp_path):
+    raw, clean_db, _ = clean_run
+    db = tmp_path / "years.duckdb"
+    shutil.copy(clean_db, db)
+    from assets.quality import data_quality, data_quality_summary
+
+    result = dg.materialize(
+        [data_quality, data_quality_summary], resources=pipeline_resources(raw, db, tmp_path / "reports"),
+        instance=dg.DagsterInstance.ephemeral(),
+        tags={"dagster/asset_partition_range_start": "2018", "dagster/asset_partition_range_end": "2019"},
+    )
+    assert result.success
+    meta = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+    summary_meta = meta["data_quality_summary"]
+    assert summary_meta["review_years"].value == "2018, 2019"
+    with duckdb.connect(str(db), read_only=True) as con:
+        per_year = dict(con.sql("SELECT review_year, count(*) FROM mart.data_quality_summary GROUP BY ALL").fetchall())
+        raw_2019 = con.sql("SELECT count(*) FROM mart.data_quality_summary WHERE review_year = 2019 "
+                           "AND dataset LIKE 'raw.%'").fetchall()[0][0]
+    assert set(per_year) == {2018, 2019} and raw_2019 == len(DATASETS_NAMES)
+    assert summary_meta["dagster/row_count"].value == per_year[2018] + per_year[2019]
+    table = summary_meta["summary"].value
+    assert "| 2018 |" in table and "| 2019 |" in table
+    assert meta["data_quality"]["review_years"].value == "2018, 2019"

@@ -14,14 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 import yaml
 from pypdf import PdfReader
 
 sys.path.insert(0, str(Path(__file__).parent))
-from report_fixtures import build_fixture_warehouse  # noqa: E402
+from report_fixtures import fixture_connection  # noqa: E402
 
 from dashboards import pages as dashboards  # noqa: E402
 from scorecard.report.build import build_report  # noqa: E402
@@ -35,10 +34,8 @@ YEAR = 2019
 
 @pytest.fixture(scope="module")
 def con():
-    c = duckdb.connect()
-    build_fixture_warehouse(c)
-    yield c
-    c.close()
+    with fixture_connection() as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +233,7 @@ def test_a_changed_rubric_changes_the_method_chapter(con, tmp_path):
 
     def method_html(path):
         html, _, _ = render(con, YEAR, i18n, "html", method_context(path, i18n), [], "x", dt.datetime(2020, 1, 1))
-        return html[html.index('id="s8-1"'):html.index('id="s8-2"')]
+        return html[html.index('id="s10-1"'):html.index('id="s10-2"')]
 
     old, new = method_html(DEFAULT_RUBRIC), method_html(changed)
     assert old != new

@@ -12,11 +12,10 @@ import re
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from report_fixtures import build_fixture_warehouse  # noqa: E402
+from report_fixtures import fixture_connection  # noqa: E402
 from scoring_fixtures import actual, experts, pay, project, reasons, report, review_row, scored, target  # noqa: E402
 
 from scorecard.programme import load_programme  # noqa: E402
@@ -111,10 +110,8 @@ def test_reasons_and_cutoff_follow_the_changed_rubric(tmp_path):
 
 @pytest.fixture(scope="module")
 def fixture_con():
-    c = duckdb.connect()
-    build_fixture_warehouse(c)
-    yield c
-    c.close()
+    with fixture_connection() as c:
+        yield c
 
 
 def html_of(con, rubric_path: Path, lang: str = "zh+en") -> str:

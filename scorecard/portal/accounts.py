@@ -28,6 +28,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from scorecard.years import parse_years as year_list
+
 log = logging.getLogger("scorecard.portal")
 
 Role = Literal["evaluator", "analyst"]
@@ -118,12 +120,12 @@ def parse_years(text: str | None, all_years: bool = False) -> list[int] | None:
     if text is None or not text.strip():
         raise AccountError("say which years the account may see: --years 2019,2018 (or --all-years)")
     try:
-        years = [int(part) for part in text.replace(" ", "").split(",") if part]
+        years = year_list(text)
     except ValueError:
         raise AccountError(f"--years must be comma-separated years, got {text!r}") from None
     if not years or any(not 1900 <= y <= 2999 for y in years):
         raise AccountError(f"--years must be four-digit years, got {text!r}")
-    return sorted(set(years), reverse=True)
+    return sorted(years, reverse=True)
 
 
 def _common_passwords() -> frozenset[str]:

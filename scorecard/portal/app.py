@@ -37,6 +37,7 @@ from starlette.routing import Route
 
 from scorecard.codes import GRADES, RECOMMENDATIONS
 from scorecard.portal.accounts import MAX_PASSWORD, Account, AccountStore, AccountsUnavailable
+from scorecard.manifest import REQUIRED_KINDS
 from scorecard.portal.manifest import Deliverable, ManifestError, ManifestVerifier, VerifiedYear
 from scorecard.portal.security import (
     ATTACHMENT_CSP,
@@ -88,7 +89,7 @@ ERRORS: dict[int, tuple[str, str, str, str]] = {
     503: ("服务暂不可用", "Service unavailable", "服务繁忙或配置有误，请稍后再试。",
           "The portal is busy or misconfigured; please try again shortly."),
 }
-ORDER_KINDS = ("html", "pdf", "xlsx", "csv")
+ORDER_KINDS = REQUIRED_KINDS  # the report files in the manifest's order
 
 
 class YearConvertor(Convertor):

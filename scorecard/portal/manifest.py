@@ -1,4 +1,4 @@
-"""Load and verify one review year's report folder (docs/manifest.md).
+"""Load and verify one review year's report folder (docs/manifest.md; the format: ``scorecard.manifest``).
 
 A year is *verified* when ``Y/manifest-Y.json`` parses, names year Y, and every deliverable it
 lists exists as a regular file (no symlink anywhere below the year folder) with the listed size
@@ -12,7 +12,6 @@ rewritten or replaced file changes the key and is hashed again, so tampering is 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -23,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA = "scorecard-manifest/1"
-REQUIRED_KINDS = ("html", "pdf", "xlsx", "csv")
-KINDS = frozenset(REQUIRED_KINDS + ("dashboard",))
+from scorecard.files import file_sha256, parse_mapping
+from scorecard.manifest import KINDS, REQUIRED_KINDS, SCHEMA, manifest_name
 
 # Content types come from the extension through this table, not from the manifest text.
 MEDIA_TYPES: dict[str, str] = {
@@ -38,7 +36,6 @@ MEDIA_TYPES: dict[str, str] = {
 _YEAR_DIR = re.compile(r"\A[0-9]{4}\Z")
 _SEGMENT = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
-_CHUNK = 1 << 20
 
 
 class ManifestError(Exception):
@@ -89,10 +86,6 @@ class VerifiedYear:
 
     def by_kind(self, kind: str) -> list[Deliverable]:
         return [d for d in self.files.values() if d.kind == kind]
-
-
-def manifest_name(year: int) -> str:
-    return f"manifest-{year}.json"
 
 
 def candidate_years(reports_dir: Path) -> list[int]:
@@ -151,12 +144,8 @@ def _clean_download_name(name: Any, fallback: str) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """SHA-256 of a deliverable; a symlink is refused (``O_NOFOLLOW``)."""
+    return file_sha256(path, follow_symlinks=False)
 
 
 def _read_manifest(folder: Path, year: int) -> tuple[bytes, FileStat, dict[str, Any]]:
@@ -164,12 +153,8 @@ def _read_manifest(folder: Path, year: int) -> tuple[bytes, FileStat, dict[str, 
     path, st = _lstat_regular(folder, name)
     with open(path, "rb") as fh:
         raw = fh.read()
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ManifestError(f"{name}: not valid UTF-8 JSON ({exc})") from None
-    if not isinstance(doc, dict):
-        raise ManifestError(f"{name}: not a JSON object")
+    doc = parse_mapping(raw, name, json.loads, (json.JSONDecodeError,), ManifestError, "not valid UTF-8 JSON",
+                        "not a JSON object")
     if doc.get("schema") != SCHEMA:
         raise ManifestError(f"{name}: schema is {doc.get('schema')!r}, expected {SCHEMA!r}")
     if doc.get("review_year") != year:

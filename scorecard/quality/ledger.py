@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import duckdb
 import polars as pl
 
-from scorecard.db import run_sql, transaction
+from scorecard.db import identifier, run_sql, transaction
 from scorecard.quality.runner import SuiteResult, examples_json
 
 PARTITION_SEP = "@"  # ledger dataset of a per-year check: mart.project_review@2019
@@ -25,15 +25,28 @@ def ledger_dataset(suite: str, review_year: int | None = None) -> str:
     return f"{suite}{PARTITION_SEP}{review_year}" if review_year is not None else suite
 
 
+def ledger_table(con: duckdb.DuckDBPyConnection, schema: str = "mart") -> str:
+    """The ledger of one review schema: ``mart.data_quality``, or an empty copy of it in a what-if
+    schema (so a what-if run's checks never enter the official ledger)."""
+    ensure_quality_tables(con)
+    schema = identifier(schema)
+    if schema != "mart":
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {schema}.data_quality AS SELECT * FROM mart.data_quality WITH NO DATA")
+    return f"{schema}.data_quality"
+
+
 def write_ledger(
     con: duckdb.DuckDBPyConnection,
     result: SuiteResult,
     run_id: str,
     review_year: int | None = None,
     checked_at: datetime | None = None,
+    schema: str = "mart",
 ) -> int:
-    """Append one row per expectation of `result`; a retried check in the same run replaces its rows."""
-    ensure_quality_tables(con)
+    """Append one row per expectation of `result` to the ledger of ``schema``; a retried check in the
+    same run replaces its rows."""
+    ledger = ledger_table(con, schema)
     dataset = ledger_dataset(result.suite, review_year)
     checked_at = checked_at or datetime.now(timezone.utc).replace(tzinfo=None)
     rows = pl.DataFrame(  # noqa: F841 - read by DuckDB below
@@ -61,10 +74,10 @@ def write_ledger(
     severities = sorted({r.severity for r in result.results}) or [result.severity or ""]
     with transaction(con):
         con.execute(
-            "DELETE FROM mart.data_quality WHERE run_id = $run AND dataset = $d AND severity IN (SELECT unnest($s))",
+            f"DELETE FROM {ledger} WHERE run_id = $run AND dataset = $d AND severity IN (SELECT unnest($s))",
             {"run": run_id, "d": dataset, "s": severities},
         )
-        con.execute("INSERT INTO mart.data_quality SELECT * FROM rows")
+        con.execute(f"INSERT INTO {ledger} SELECT * FROM rows")
     return len(result.results)
 
 

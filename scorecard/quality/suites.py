@@ -20,7 +20,7 @@ This module is plain Python (dataclasses + YAML): it never imports Great Expecta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ import yaml
 
 from scorecard import codes
 from scorecard.contracts import CODE, DATASETS, DUCKDB_TYPES, ID, PERIOD, TEXT, Dataset
+from scorecard.db import identifier
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 ERROR, WARN = "ERROR", "WARN"
@@ -107,6 +108,33 @@ class Suite:
     @property
     def severities(self) -> list[str]:
         return [s for s in SEVERITIES if self.by_severity(s)]
+
+    @property
+    def schema(self) -> str:
+        """The schema of the suite's table: ``raw``, ``mart``, or ``main`` for the star schema."""
+        schema, _, _ = self.name.rpartition(".")
+        return schema or "main"
+
+    def in_schema(self, schema: str) -> Suite:
+        """The same rules on the tables of another review schema (a what-if run's
+        ``whatif_<version>_<sha8>``): every ``mart.`` table of a mart suite is read from ``schema``,
+        and the suite (the ledger's ``dataset``) is named after it. Other suites are returned as they are."""
+        if self.schema != "mart" or schema == "mart":
+            return self
+        schema = identifier(schema)
+
+        def swap(sql: str | None) -> str | None:
+            return None if sql is None else _MART_TABLE.sub(f"{schema}.", sql)
+
+        return replace(
+            self,
+            name=swap(self.name),
+            frames={k: replace(f, sql=swap(f.sql)) for k, f in self.frames.items()},
+            expectations=[replace(e, value_set_sql=swap(e.value_set_sql)) for e in self.expectations],
+        )
+
+
+_MART_TABLE = re.compile(r"(?<![\w.])mart\.")  # a table qualified by the official review schema
 
 
 # ------------------------------------------------------------------------------ from the contracts

@@ -56,21 +56,19 @@ class I18n:
 
     def label(self, table: dict, code: str | None) -> str:
         """The label of a code from a ``scorecard.codes`` table (code itself if unknown)."""
-        if code is None:
-            return "—"
-        entry = table.get(code)
-        if not entry:
-            return str(code)
-        return self.t(entry[0], entry[1])
+        return self._code(table, code, lambda entry: self.t(entry[0], entry[1]))
 
     def one(self, table: dict, code: str | None) -> str:
         """Label in one language (Chinese unless the report is English): for table cells."""
+        return self._code(table, code, lambda entry: entry[1] if self.lang == "en" else entry[0])
+
+    @staticmethod
+    def _code(table: dict, code: str | None, say) -> str:
+        """``say(entry)`` for a known code, the code itself for an unknown one, "—" for none."""
         if code is None:
             return "—"
         entry = table.get(code)
-        if not entry:
-            return str(code)
-        return entry[1] if self.lang == "en" else entry[0]
+        return say(entry) if entry else str(code)
 
     # --- numbers -------------------------------------------------------------------------------
     def money(self, value: float | None, unit: bool = True) -> str:

@@ -33,7 +33,7 @@ def write_workbook(path: Path, sheets: list[tuple[str, str, str, pl.DataFrame, s
         ws.write(0, 0, i18n.t(title_zh, title_en), bold)
         for j, col in enumerate(frame.columns):
             zh, en, kind = COLUMNS.get(col, (col, col, "text"))
-            label = zh if i18n.lang == "zh" else en if i18n.lang == "en" else f"{zh}\n{en}"
+            label = i18n.t(zh, en, sep="\n")
             if col not in COLUMNS:
                 label = col
             ws.write(2, j, label, head)

@@ -1,3 +1,4 @@
+-- asset: Calendar 2000–2100 with quarters and periods
 -- dim_date: calendar days 2000-01-01 .. 2100-12-31 with year, quarter and the review period keys.
 CREATE OR REPLACE TABLE dim_date AS
 SELECT

@@ -1,3 +1,4 @@
+-- asset: Undertaking organisations 承担单位
 -- dim_undertaker: the undertaking organisations (承担单位), one row per name and type.
 CREATE OR REPLACE TABLE dim_undertaker AS
 SELECT

@@ -1,3 +1,4 @@
+-- asset: Expert panel scores 专家评审
 -- fact_expert_review: expert panel scores per project and review year (专家评审); an empty veto
 -- cell means no veto.
 -- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join

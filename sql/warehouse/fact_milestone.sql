@@ -1,3 +1,4 @@
+-- asset: Contract milestones 合同节点 with normalised weights
 -- fact_milestone: contract milestones (合同节点). `weight_share` is the milestone's weight
 -- normalised within its project (SCORING.md §2: w_k = weight_k / Σ weight).
 -- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join

@@ -1,3 +1,4 @@
+-- asset: Quarterly progress reports 进度报告 (cumulative) with period_end
 -- fact_progress: quarterly progress reports (进度报告), values cumulative. `period_end` is the last
 -- day of the report's quarter: "the value at A" is the latest period with period_end <= A
 -- (SCORING.md §1, §9: the period decides, not submitted_date).

@@ -1,3 +1,4 @@
+-- asset: Recorded review decisions 考核决定
 -- fact_review_decision: what the departments actually decided (考核决定), per project and year.
 -- Acts on later years only (SCORING.md §9).
 -- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
