@@ -20,6 +20,7 @@ class _ProgressHandler(logging.Handler):
         if event is None:
             # an asset's own warning (e.g. "scored the missing earlier years first"): shown as a line
             if record.levelno >= logging.WARNING:
+                meta = getattr(record, "dagster_meta", None) or {}
                 print(f"  ⚠ {meta.get('orig_message') or record.getMessage()}", file=sys.stdout, flush=True)
             return
         if event.kind == STEP_START:
