@@ -25,8 +25,15 @@ from pipelines.resources import default_resources  # noqa: E402
 from pipelines.schedules import schedules  # noqa: E402
 from pipelines.sensors import sensors  # noqa: E402
 
-all_assets = [*raw_assets, *feedback_assets, star_schema, *review_assets, *quality_assets, *report_assets,
-              *programme_management_assets]
+all_assets = [
+    *raw_assets,
+    *feedback_assets,
+    star_schema,
+    *review_assets,
+    *quality_assets,
+    *report_assets,
+    *programme_management_assets,
+]
 
 defs = dg.Definitions(
     assets=all_assets,
