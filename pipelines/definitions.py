@@ -13,6 +13,7 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
 from assets.checks import quality_checks  # noqa: E402
 from assets.feedback import feedback_assets  # noqa: E402
+from assets.programme_management import programme_management_assets  # noqa: E402
 from assets.quality import quality_assets  # noqa: E402
 from assets.raw import raw_assets  # noqa: E402
 from assets.report import report_assets  # noqa: E402
@@ -24,7 +25,15 @@ from pipelines.resources import default_resources  # noqa: E402
 from pipelines.schedules import schedules  # noqa: E402
 from pipelines.sensors import sensors  # noqa: E402
 
-all_assets = [*raw_assets, *feedback_assets, star_schema, *review_assets, *quality_assets, *report_assets]
+all_assets = [
+    *raw_assets,
+    *feedback_assets,
+    star_schema,
+    *review_assets,
+    *quality_assets,
+    *report_assets,
+    *programme_management_assets,
+]
 
 defs = dg.Definitions(
     assets=all_assets,

@@ -37,7 +37,9 @@ CHAPTERS = [
     "ch05_experience",
     "ch06_recommendations",
     "ch07_other",
-    "ch08_annexes",
+    "ch08_programme_management",
+    "ch09_programme_overall",
+    "ch10_annexes",
 ]
 LEAF_REASON = ("leaf:process.spi", "进度指数得分 7.50（测试）", "SPI points 7.50 (test)")
 
@@ -68,20 +70,22 @@ def context(con, lang: str = "zh+en"):
 def test_chapters_are_found_in_file_order_with_the_outline_numbers(con):
     assert [m.__name__.rsplit(".", 1)[1] for m in chapter_modules()] == CHAPTERS
     ctx = context(con)
-    assert [ch.id for ch in ctx.chapters] == [f"s{i}" for i in range(1, 9)]
+    assert [ch.id for ch in ctx.chapters] == [f"s{i}" for i in range(1, 11)]  # 2019: the overall chapter (s9) too
     assert ctx.chapters[0].title == "一、基本情况 / 1. Background"
     assert ctx.chapters[0].sections == [
         "（一）项目概况与评价摘要 / 1.1 Summary",
         "（二）工作目标完成情况 / 1.2 Programme targets",
     ]
     assert ctx.chapters[6].title == "七、其他需要说明的问题 / 7. Other matters" and ctx.chapters[6].sections == []
-    assert ctx.chapters[7].title == "附件 / Annexes"
-    assert ctx.chapters[7].sections[2] == "附件三  数据来源与血缘 / Annex 3. Inputs and lineage"
+    assert ctx.chapters[7].title == "八、项目组合管理 / 8. Programme management"
+    assert ctx.chapters[8].title == "九、专项总体评估 / 9. Overall evaluation of the programme"
+    assert ctx.chapters[9].title == "附件 / Annexes"
+    assert ctx.chapters[9].sections[2] == "附件三  数据来源与血缘 / Annex 3. Inputs and lineage"
     for ch in ctx.chapters:  # each chapter has its template
         assert (REPORT / "templates" / ch.template).is_file(), ch.template
     html = render_report(ctx, "html", {})
     toc = re.findall(r'<li class="lvl(\d)"><a href="#([^"]+)">([^<]+)</a></li>', html)
-    assert len(toc) == 8 + sum(len(ch.sections) for ch in ctx.chapters) == 32
+    assert len(toc) == len(ctx.chapters) + sum(len(ch.sections) for ch in ctx.chapters) == 42
     for level, anchor, title in toc:  # every entry of the contents is a heading of the body
         heading = rf'<section class="chapter" id="{anchor}">\s*<h1>' if level == "1" else rf'<h2 id="{anchor}">'
         assert re.search(heading + re.escape(title) + f"</h{level}>", html), (anchor, title)
@@ -148,9 +152,12 @@ def test_one_context_is_rendered_to_both_outputs_without_querying_again(con):
         "kpi",
         "flags_field",
         "flags_plan",
+        "adjustment_heatmap",
+        "budget_scenario",
+        "overall_scores",
     ]
     assert html.count("<script") >= 1 and "<!--chart:" not in html
-    assert pdf.count("<!--chart:") == 11 and 'src="https://' not in pdf
+    assert pdf.count("<!--chart:") == 14 and 'src="https://' not in pdf
 
     # the PDF: decisive reasons only, fixed column widths; the HTML: every reason, automatic layout
     def terminate_list(page: str) -> str:

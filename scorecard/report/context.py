@@ -179,6 +179,8 @@ def build_context(inputs: ReportInputs) -> ReportContext:
     chapters = []
     number = 0
     for position, module in enumerate(chapter_modules(), start=1):
+        if not getattr(module, "applies", lambda _: True)(inputs):  # a chapter of some years only
+            continue
         number += 0 if getattr(module, "ANNEX", False) else 1
         title, sections = headings(inputs.i18n, module, number)
         name = module.__name__.rsplit(".", 1)[1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from scorecard.report.method import rubric_table_rows
+from scorecard.report.programme_sections import sheets as programme_sheets
 
 # (sheet name, title zh, title en, frame, dimension of dimension_value, translate codes)
 FIRST = [
@@ -62,6 +63,7 @@ def sheet_list(fr: dict[str, pl.DataFrame], method: dict, year: int) -> list[tup
         *FIRST,
         *by_dimension,
         *MIDDLE,
+        *programme_sheets(fr, year),  # docs/programme-management.md §3–§7
         *([VALIDATION] if "data_quality" in fr else []),
         QUARANTINE,
         ("评分细则 Rubric", f"评分细则 {method['version']}", f"Rubric {method['version']}", "rubric", None, False),

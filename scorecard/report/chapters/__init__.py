@@ -5,6 +5,7 @@ in the order of NN. A chapter module declares
     SECTIONS = [("中文", "English"), ...]   # its numbered sections (h2), may be empty
     ANNEX = True                             # optional: titled 附件 / Annexes, sections 附件一 …
     def build(r: ReportInputs) -> ChapterData
+    def applies(r: ReportInputs) -> bool     # optional: False leaves the chapter out of that year's report
 
 and its template is ``templates/chapters/chNN_name.html.j2``. docs/report.md: "How to add a chapter".
 """
