@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DAGSTER_HOME ?= $(CURDIR)/data/dagster
 
-.PHONY: setup system run test ui serve bench clean
+.PHONY: setup system run lint test ui serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,7 +27,11 @@ system:
 run: setup system
 	$(BIN)/scorecard run
 
-test: setup system
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup system lint
 	$(BIN)/pytest -q
 
 ui: setup

@@ -1,4 +1,4 @@
-"""The raw layer: one ingest asset per DATA.md dataset (group ``raw``).
+"""The raw layer: one ingest asset per docs/data-contract.md dataset (group ``raw``).
 
 Each asset reads every file of its dataset from SCORECARD_RAW_DIR, normalises and checks the rows
 against the dataset's contract (``scorecard.contracts``), and replaces ``raw.<dataset>`` and its
@@ -41,7 +41,7 @@ def _ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
         description=(
             f"{dataset.zh} `{dataset.name}`: every file `{dataset.name}*.csv|xlsx|parquet` in the raw folder, "
             "normalised (encodings, Chinese headers and labels, date styles, full-width characters) and checked "
-            "against DATA.md; bad rows go to `raw.quarantine` with file, row, column, value and reason."
+            "against docs/data-contract.md; bad rows go to `raw.quarantine` with file, row, column, value and reason."
         ),
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: Warehouse, paths: ScorecardPaths) -> dg.MaterializeResult:

@@ -1,4 +1,4 @@
-"""The report layer (group ``report``), partitioned by review year (REPORT.md).
+"""The report layer (group ``report``), partitioned by review year (docs/report.md).
 
 ``performance_report`` writes the evaluator's five deliverables for year Y into
 ``SCORECARD_REPORTS_DIR/Y/`` (HTML, PDF, XLSX, CSV, manifest) and ``dashboards`` the analysts'
@@ -17,6 +17,9 @@ from pipelines.partitions import years_of
 from pipelines.resources import ScorecardPaths, Warehouse, ensure_schemas
 from scorecard.manifest import DASHBOARDS  # build_report's dashboard path keys
 
+# docs/programme-management.md §3–§7: the report's programme-management chapters read these
+PROGRAMME_MANAGEMENT = ["follow_through", "portfolio_adjustment", "budget_scenario", "overall_evaluation", "manager_portfolio"]
+
 
 
 
@@ -30,14 +33,14 @@ class ReportConfig(dg.Config):
             "performance_report",
             description="年度绩效评估报告 The yearly performance evaluation: performance-evaluation-Y.html/.pdf/.xlsx, "
             "project-review-Y.csv and manifest-Y.json in SCORECARD_REPORTS_DIR/Y/.",
-            deps=["project_review", "review_reason", "program_summary", "decision_robustness", "review_signal"],
+            deps=["project_review", "review_reason", "program_summary", *PROGRAMME_MANAGEMENT, "decision_robustness", "review_signal"],
             **yearly_spec("report", "team:evaluation", kinds=("plotly", "pdf", "excel")),
         ),
         dg.AssetSpec(
             "dashboards",
             description="Analyst dashboards (self-contained Plotly pages): portfolio overview, project drill-down, "
             "recommendation board, in SCORECARD_REPORTS_DIR/Y/dashboards/.",
-            deps=["project_review", "program_summary", "decision_robustness", "review_signal"],
+            deps=["project_review", "program_summary", "manager_portfolio", "decision_robustness", "review_signal"],
             **yearly_spec("report", "team:evaluation", kinds=("plotly",)),
         ),
     ],

@@ -61,7 +61,7 @@ def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
         dg.AssetSpec(
             "project_review",
             description="mart.project_review: one row per reviewed project and review year — measured values, points, "
-            "coverage, total score, grade, flags, recommendation, clawback, earned value (SCORING.md §1–§7).",
+            "coverage, total score, grade, flags, recommendation, clawback, earned value (docs/scoring.md §1–§7).",
             deps=[*FACTS, dg.AssetDep("project_review", partition_mapping=previous_year)],
             **yearly_spec("review", "team:evaluation"),
         ),

@@ -1,4 +1,4 @@
-"""The warehouse layer (group ``warehouse``): the star schema of DATA.md, built by the SQL files in
+"""The warehouse layer (group ``warehouse``): the star schema of docs/data-contract.md, built by the SQL files in
 ``sql/warehouse/`` from the raw tables. All tables are rebuilt together in one transaction, so the
 star schema is never half old, half new. The assets and their dependencies come from the one table
 registry, ``scorecard.warehouse.REGISTRY`` (each SQL file's ``-- asset:`` line and what it reads)."""
@@ -10,6 +10,7 @@ import dagster as dg
 from assets.metadata import markdown_table
 from assets.raw import raw_key
 from pipelines.resources import WRITER_POOL, Warehouse, ensure_schemas
+from pipelines.sensors import LATEST_YEAR_KEY, LATEST_YEAR_SQL
 from scorecard.db import count, transaction
 from scorecard.warehouse import REGISTRY, WAREHOUSE_TABLES, WarehouseTable, build_table
 
@@ -44,6 +45,7 @@ def star_schema(context: dg.AssetExecutionContext, warehouse: Warehouse):
                 started = time.perf_counter()
                 counts[name] = build_table(con, name)
                 seconds[name] = time.perf_counter() - started
+        latest_year = con.sql(LATEST_YEAR_SQL).fetchall()[0][0]
         for name in WAREHOUSE_TABLES:
             preview = con.sql(f"SELECT * FROM {name} LIMIT 5").pl()
             preview = preview.drop([c for c in preview.columns if c.startswith("_")])
@@ -55,4 +57,6 @@ def star_schema(context: dg.AssetExecutionContext, warehouse: Warehouse):
             source = next(iter(REGISTRY[name].raw_reads), None)
             if source:  # rows of the raw table it is built from (the difference: rows of unknown projects)
                 metadata["rows_in"] = count(con, f"raw.{source}")
+            if name == "fact_progress" and latest_year is not None:  # the review chain sensor reads it
+                metadata[LATEST_YEAR_KEY] = int(latest_year)
             yield dg.MaterializeResult(asset_key=name, metadata=metadata)

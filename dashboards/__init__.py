@@ -1,4 +1,4 @@
-"""Analysts' dashboards (REPORT.md "Dashboards"); the pages are built in ``dashboards.pages``.
+"""Analysts' dashboards (docs/report.md "Dashboards"); the pages are built in ``dashboards.pages``.
 
 Import ``dashboards.pages`` (not this package's names) from code that may run where the package is
 resolved as a namespace (an editable install made before this file existed)."""

@@ -1,4 +1,4 @@
-"""Analysts' dashboards (REPORT.md "Dashboards"): self-contained Plotly pages per review year.
+"""Analysts' dashboards (docs/report.md "Dashboards"): self-contained Plotly pages per review year.
 
 * ``portfolio-Y.html`` — portfolio overview filtered by year, field, plan and department. It embeds a
   small cube (review year × field × plan × department, counts and sums from ``mart.project_review``),
@@ -241,7 +241,8 @@ def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap
     con.execute("DROP TABLE IF EXISTS _dash_sel")
     con.execute("""CREATE TEMP TABLE _dash_sel AS
         SELECT r.project_id, p.project_name, p.field, p.plan, p.department, p.undertaker, p.start_date, p.end_date,
-               p.approved_funding_wan, r.total_score, r.grade, r.flags, r.recommendation, r.spi, r.spi_t, r.as_of_date
+               p.approved_funding_wan, r.total_score, r.grade, r.flags, r.recommendation, r.spi, r.spi_t, r.as_of_date,
+               coalesce(nullif(trim(p.project_manager), ''), '(未指定)') AS project_manager
         FROM mart.project_review r JOIN dim_project p USING (project_id) WHERE r.review_year = ?
         ORDER BY (CASE WHEN r.flags = '' THEN 0 ELSE len(string_split(r.flags, ',')) END) DESC,
                  r.total_score ASC NULLS FIRST, r.project_id LIMIT ?""", [year, cap])
@@ -284,27 +285,42 @@ def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap
     note = (_t(lang, f"共 {total} 个考核项目，本页收录预警最多、得分最低的 {len(items)} 个（完整数据见年度报告 XLSX）。",
                f"{total} projects reviewed; this page holds the {len(items)} with the most flags and lowest scores (all rows in the report's XLSX).")
             if len(items) < total else _t(lang, f"共 {total} 个考核项目。", f"{total} projects reviewed."))
-    payload = {"year": year, "projects": items, "labels": _labels(lang),
+    payload = {"year": year, "projects": items, "labels": _labels(lang), "managers": manager_rows(con, year),
                "text": {"timeline": _t(lang, "合同节点时间线", "Milestone timeline"), "planned": _t(lang, "计划完成", "Planned"),
                         "completed": _t(lang, "实际完成", "Completed"),
                         "money": _t(lang, "累计拨款、财政支出与挣值（万元）", "Cumulative disbursement, fiscal spend and earned value (万元)"),
                         "disbursed": _t(lang, "累计净拨款", "Net disbursed"), "fiscal": _t(lang, "财政资金累计支出", "Fiscal spent"),
                         "total": _t(lang, "累计总支出", "Total spent"), "ev": _t(lang, "挣值 EV", "Earned value"), "pv": _t(lang, "计划价值 PV", "Planned value"),
                         "kpi": _t(lang, "绩效目标完成进度", "KPI progress (actual / contract target)"),
-                        "asof": _t(lang, "考核截止日", "As-of date"), **_analysis_text(lang)}}
+                        "asof": _t(lang, "考核截止日", "As-of date"), "all": _t(lang, "全部", "All"),
+                        "manager_line": _t(lang, "项目经理人 {m}：考核项目 {n} 个，有预警 {f} 个，潜在问题项目 {p} 个，逾期节点 {o} 个",
+                                           "Manager {m}: {n} projects, {f} flagged, {p} potential problem projects, {o} overdue milestones"),
+                        **_analysis_text(lang)}}
     title = _t(lang, f"{year}年度项目明细看板", f"{year} project drill-down")
     body = f"""<header><h1>{escape(title)}</h1><p>{escape(note)}</p></header>
-<main><div class="filters"><label>{_t(lang, '项目', 'Project')} <select id="pick"></select></label>
+<main><div class="filters"><label>{_t(lang, '项目经理人', 'Project manager')} <select id="f-manager"></select></label>
+<label>{_t(lang, '项目', 'Project')} <select id="pick"></select></label>
 <label>{_t(lang, '搜索', 'Search')} <input id="search" placeholder="ID / 名称"></label></div>
+<p class="note" id="manager-line"></p>
 <div class="card" id="info"></div>
 <div class="grid"><div class="card" id="c-timeline"></div><div class="card" id="c-money"></div><div class="card" id="c-kpi"></div></div>
 <p class="note">{escape(note)}</p></main>"""
     script = r"""
 const P = DATA.projects, L = DATA.labels, T = DATA.text;
 const pick = document.getElementById('pick'), search = document.getElementById('search');
+const manager = document.getElementById('f-manager'), M = DATA.managers || {};
+manager.innerHTML = `<option value="">${esc(T.all)}</option>` + [...new Set(P.map(p => p.project_manager))].sort()
+  .map(m => `<option value="${esc(m)}">${esc(m)}</option>`).join('');
+function managerLine() {
+  const m = manager.value, s = M[m];
+  document.getElementById('manager-line').textContent = m && s ? T.manager_line.replaceAll('{m}', m).replace('{n}', s.projects)
+    .replace('{f}', s.flagged).replace('{p}', s.problem_projects).replace('{o}', s.overdue_milestones) : '';
+}
 function options(q) {
   q = (q || '').toLowerCase();
-  pick.innerHTML = P.map((p, i) => [p, i]).filter(([p]) => !q || (p.project_id + p.project_name).toLowerCase().includes(q))
+  const m = manager.value;
+  pick.innerHTML = P.map((p, i) => [p, i]).filter(([p]) => (!m || p.project_manager === m)
+      && (!q || (p.project_id + p.project_name).toLowerCase().includes(q)))
     .map(([p, i]) => `<option value="${i}">${esc(p.project_id)} ${esc(p.project_name)} (${esc(L.grade[p.grade] || p.grade)})</option>`).join('');
 }
 const layout = (title, extra) => Object.assign({title: {text: title, font: {size: 14}}, font: FONT, template: 'plotly_white',
@@ -323,12 +339,13 @@ function signalList(sig) {
     sig.map(([k, line]) => `<li><b>${esc(L.signal[k] || k)}</b>：${esc(line)}</li>`).join('') + '</ul></div>';
 }
 function draw() {
-  const p = P[+pick.value]; if (!p) return;
+  const p = pick.value === '' ? null : P[+pick.value];
+  if (!p) { document.getElementById('info').innerHTML = ''; return; }
   document.getElementById('info').innerHTML = `<table class="info"><tr><td><b>${esc(dash(p.project_id))}</b></td><td>${esc(dash(p.project_name))}</td>
     <td>${esc(dash(L.field[p.field] || p.field))}</td><td>${esc(dash(L.plan[p.plan] || p.plan))}</td><td>${esc(dash(L.department[p.department] || p.department))}</td></tr>
     <tr><td>${esc(dash(p.grade && L.grade[p.grade]))}</td><td>${esc(p.total_score == null ? '—' : p.total_score.toFixed(2))}</td>
     <td>${esc(dash(L.recommendation[p.recommendation]))}</td><td>${esc(dash((p.flags || '').split(',').filter(Boolean).map(f => L.flag[f] || f).join('、')))}</td>
-    <td>${esc(dash(p.start_date))} → ${esc(dash(p.end_date))}</td></tr>${robustRow(p.robustness)}</table>${signalList(p.signals)}`;
+    <td>${esc(dash(p.start_date))} → ${esc(dash(p.end_date))}</td><td>${esc(dash(p.project_manager))}</td></tr>${robustRow(p.robustness)}</table>${signalList(p.signals)}`;
   const m = p.milestones || [];
   const shapes = [{type: 'line', x0: p.as_of_date, x1: p.as_of_date, yref: 'paper', y0: 0, y1: 1, line: {dash: 'dot', color: '#cf222e'}}];
   Plotly.react('c-timeline', [
@@ -349,10 +366,21 @@ function draw() {
     layout(T.kpi, {xaxis: {tickformat: '.0%'}}), {displaylogo: false, responsive: true});
 }
 search.addEventListener('input', () => { options(search.value); draw(); });
+manager.addEventListener('change', () => { managerLine(); options(search.value); draw(); });
 pick.addEventListener('change', draw);
 options(''); draw();
 """
     return _page(lang, title, body, payload, script)
+
+
+def manager_rows(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, dict]:
+    """mart.manager_portfolio of the year by manager (docs/programme-management.md §7); {} before it exists."""
+    exists = con.sql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'mart' "
+                     "AND table_name = 'manager_portfolio' AND table_catalog = current_database()").fetchall()[0][0]
+    if not exists:
+        return {}
+    frame = con.sql("SELECT * EXCLUDE (review_year) FROM mart.manager_portfolio WHERE review_year = ?", params=[year]).pl()
+    return {r.pop("project_manager"): r for r in frame.to_dicts()}
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ ingest_job = dg.define_asset_job(
 
 annual_review_job = dg.define_asset_job(
     "annual_review_job",
-    selection=dg.AssetSelection.groups("review", "quality", "report"),
+    selection=dg.AssetSelection.groups("review", "quality", "report", "programme_management"),
     partitions_def=review_years,
-    description="One review year: scores, reasons, programme summary, decision robustness and signals (group review), "
-    "data quality, report and dashboards.",
+    description="One review year: scores, reasons, programme summary, decision robustness and signals, data quality, "
+    "programme management (follow-through, adjustment, budget what-if, overall evaluation, managers), report and dashboards.",
 )
 
 full_refresh_job = dg.define_asset_job(

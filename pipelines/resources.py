@@ -18,7 +18,7 @@ from dagster_duckdb import DuckDBResource
 from scorecard.settings import get_settings
 
 # Every asset that writes the warehouse runs in this pool; dagster.yaml gives it one slot, because
-# DuckDB allows one writer per file (STACK-NOTES.md).
+# DuckDB allows one writer per file (docs/architecture.md).
 WRITER_POOL = "duckdb_writer"
 
 
@@ -45,7 +45,7 @@ def _holder(path: Path) -> str:
 
 @contextmanager
 def warehouse_lock(database: str | Path, timeout: float | None = None, echo=None):
-    """Hold the warehouse for this process (one writer per DuckDB file, STACK-NOTES.md).
+    """Hold the warehouse for this process (one writer per DuckDB file, docs/architecture.md).
 
     An exclusive ``flock`` on ``<warehouse>.lock``, whose text names the holder ("PID 1234: scorecard
     run"). A second process waits — saying once "waiting for the warehouse lock held by PID …" — for at

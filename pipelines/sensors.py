@@ -8,8 +8,10 @@ is never ingested twice by the sensor (Dagster skips a run key it has seen). A f
 last ``SETTLE_SECONDS`` is still being copied: the sensor waits for the next tick.
 
 ``review_after_ingest`` is a run-status sensor. When an ``ingest_job`` run that the sensor or an
-analyst in the UI started succeeds, it reads (read-only, for a moment) the latest year present in
-the warehouse — the latest quarter reported or expert review held, no later than this year — and
+analyst in the UI started succeeds, it takes the latest year present in the warehouse — the latest
+quarter reported or expert review held, no later than this year; recorded by that run's
+``star_schema`` step, so the sensor need not open a warehouse that a queued run may already be
+writing (older runs without it: read read-only, for a moment) — and
 requests ``annual_review_job`` for the programme's first review year. Each successful year of that chain requests the next one,
 up to the latest year. Years run one after the other because year Y reads year Y−1's grades and
 decisions; this is what ``scorecard run`` does in-process, so both write the same warehouse and
@@ -122,17 +124,31 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, paths: ScorecardPaths)
 
 
 # ----------------------------------------------------------------------------- review chain
+# The latest year with a progress report or an expert review, before clamping to [2017, this year].
+LATEST_YEAR_SQL = """
+    SELECT max(y) FROM (
+        SELECT max(period_year) AS y FROM fact_progress
+        UNION ALL SELECT max(review_year) FROM fact_expert_review
+    )"""
+# star_schema records LATEST_YEAR_SQL's answer on its fact_progress materialization, so the chain can
+# start without opening the warehouse while a queued run (the year-end schedule, a UI launch) may
+# already be writing it: DuckDB refuses even a read-only open then (issue 19).
+LATEST_YEAR_KEY = "scorecard/latest_data_year"
+
+
+def clamp_year(year: int | None, today: dt.date | None = None) -> int:
+    """``year`` within [2017, this year]; 2017 when there is no data."""
+    today = today or dt.datetime.now(ZoneInfo(REVIEW_TIMEZONE)).date()
+    if year is None:
+        return FIRST_REVIEW_YEAR
+    return max(FIRST_REVIEW_YEAR, min(int(year), today.year))
+
+
 def latest_data_year(warehouse: Path, today: dt.date | None = None) -> int:
     """The latest year with a progress report or an expert review in the warehouse, within
     [first review year, this year]. Opens the file read-only for one query (retrying while a writer holds it)."""
     import duckdb
 
-    today = today or dt.datetime.now(ZoneInfo(REVIEW_TIMEZONE)).date()
-    query = """
-        SELECT max(y) FROM (
-            SELECT max(period_year) AS y FROM fact_progress
-            UNION ALL SELECT max(review_year) FROM fact_expert_review
-        )"""
     for attempt in range(10):
         try:
             con = duckdb.connect(str(warehouse), read_only=True)
@@ -142,21 +158,32 @@ def latest_data_year(warehouse: Path, today: dt.date | None = None) -> int:
             time.sleep(1)
             continue
         try:
-            year = con.sql(query).fetchall()[0][0]
+            year = con.sql(LATEST_YEAR_SQL).fetchall()[0][0]
         finally:
             con.close()
         break
-    if year is None:
-        return FIRST_REVIEW_YEAR
-    return max(FIRST_REVIEW_YEAR, min(int(year), today.year))
+    return clamp_year(year, today)
 
 
-def chain_request(job_name: str, tags: dict[str, str], run_id: str, warehouse: Path) -> dg.RunRequest | dg.SkipReason:
-    """What to launch after a successful run of ``job_name`` (tags: that run's tags)."""
+def recorded_latest_year(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The latest data year the ingest run ``run_id`` recorded (star_schema metadata), if any."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    for record in reversed(records):
+        value = record.asset_materialization.metadata.get(LATEST_YEAR_KEY) if record.asset_materialization else None
+        if value is not None and value.value is not None:
+            return int(value.value)
+    return None
+
+
+def chain_request(
+    job_name: str, tags: dict[str, str], run_id: str, warehouse: Path, recorded_year: int | None = None
+) -> dg.RunRequest | dg.SkipReason:
+    """What to launch after a successful run of ``job_name`` (tags: that run's tags). For an ingest,
+    ``recorded_year`` is the latest data year the run recorded; without it the warehouse is read."""
     if job_name == ingest_job.name:
         if tags.get("dagster/sensor_name") != "raw_files_sensor" and tags.get("dagster/from_ui") != "true":
             return dg.SkipReason(f"ingest run {run_id} was not started by raw_files_sensor or the UI: no review chain")
-        through = latest_data_year(warehouse)
+        through = clamp_year(recorded_year) if recorded_year is not None else latest_data_year(warehouse)
         chain, year = run_id, FIRST_REVIEW_YEAR
     elif job_name == annual_review_job.name and CHAIN_TAG in tags:
         chain, through = tags[CHAIN_TAG], int(tags[THROUGH_TAG])
@@ -186,7 +213,8 @@ def chain_request(job_name: str, tags: dict[str, str], run_id: str, warehouse: P
 )
 def review_after_ingest(context: dg.RunStatusSensorContext):
     run = context.dagster_run
-    result = chain_request(run.job_name, dict(run.tags), run.run_id, get_settings().warehouse)
+    recorded = recorded_latest_year(context.instance, run.run_id) if run.job_name == ingest_job.name else None
+    result = chain_request(run.job_name, dict(run.tags), run.run_id, get_settings().warehouse, recorded)
     if isinstance(result, dg.SkipReason):
         context.log.info(result.skip_message or "")
         return result

@@ -1,5 +1,5 @@
 """The ``scorecard`` command: a thin face over the same Dagster definitions the UI shows
-(ARCHITECTURE.md principle 7). ``scorecard run`` materialises the assets in-process."""
+(docs/architecture.md principle 7). ``scorecard run`` materialises the assets in-process."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ def run(years: str) -> None:
 @click.option("--messy/--clean", default=False, show_default=True,
               help="Messy: the bundled data's real-world mess (XLSX, GBK, Chinese headers, bad rows).")
 def generate_sample(projects: int, seed: int, out_dir: Path, fmt: str, messy: bool) -> None:
-    """Write a programme dataset (the DATA.md family of files) for tests and benchmarks."""
+    """Write a programme dataset (the docs/data-contract.md family of files) for tests and benchmarks."""
     from scorecard.generate import generate
 
     started = time.perf_counter()
@@ -163,6 +163,37 @@ def docs() -> None:
     target = PROJECT_ROOT / "docs" / "datasets.md"
     target.write_text(datasets_markdown(), encoding="utf-8")
     click.echo(f"wrote {target}")
+
+
+@cli.command("backup")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=lambda: os.environ.get("SCORECARD_BACKUP_DIR"), required=True,
+              help="Folder of the snapshots (default $SCORECARD_BACKUP_DIR).")
+@click.option("--keep", type=click.IntRange(min=1), default=lambda: int(os.environ.get("SCORECARD_BACKUP_KEEP", "7")),
+              show_default="7 or $SCORECARD_BACKUP_KEEP", help="How many snapshots to keep (the oldest are removed).")
+def backup_command(out_dir: Path, keep: int) -> None:
+    """Snapshot the warehouse (under the writer lock), reports, portal accounts and audit log, rubric."""
+    from scorecard.backup import BackupError, backup
+
+    try:
+        backup(out_dir, keep=keep, echo=click.echo)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command("restore")
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Restore into this empty data folder (warehouse/, reports/, portal/, config/) instead of "
+              "the configured locations.")
+def restore_command(backup_dir: Path, into: Path | None) -> None:
+    """Restore a snapshot (or the newest one in BACKUP_DIR) into an empty data folder, hashes checked first."""
+    from scorecard.backup import BackupError, restore
+
+    try:
+        restore(backup_dir, into=into, echo=click.echo)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _mount_optional_commands() -> None:

@@ -1,4 +1,4 @@
-"""The programme's code lists (PROGRAM.md, DATA.md, SCORING.md), each code with its Chinese and
+"""The programme's code lists (docs/programme.md, docs/data-contract.md, docs/scoring.md), each code with its Chinese and
 English label. Readers accept either the code or the Chinese label; dimensions and reports take the
 labels from here."""
 

@@ -1,4 +1,4 @@
-"""Each raw dataset's contract, declared once (ARCHITECTURE.md principle 1; DATA.md "Raw inputs").
+"""Each raw dataset's contract, declared once (docs/architecture.md principle 1; docs/data-contract.md "Raw inputs").
 
 Everything else derives from these declarations: the reader's header mapping and normalisation,
 the quarantine rules, the warehouse column types, the Great Expectations suites and the README's
@@ -234,5 +234,5 @@ DATASETS: dict[str, Dataset] = {
     )
 }
 
-# Lineage columns every clean row carries (DATA.md "Ingestion rules").
+# Lineage columns every clean row carries (docs/data-contract.md "Ingestion rules").
 LINEAGE_COLUMNS = ("_source_file", "_source_row", "_file_sha256", "_loaded_at")

@@ -1,4 +1,4 @@
-"""DuckDB helpers: one loader for the SQL files in ``sql/`` (ARCHITECTURE.md principle 3) and one
+"""DuckDB helpers: one loader for the SQL files in ``sql/`` (docs/architecture.md principle 3) and one
 way to run a block of work in a single transaction (principle 5)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Documentation generated from the contracts, so the docs can never list other columns than the code
-(ARCHITECTURE.md principle 1). ``scorecard docs`` rewrites ``docs/datasets.md``; a test checks it."""
+(docs/architecture.md principle 1). ``scorecard docs`` rewrites ``docs/datasets.md``; a test checks it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Normalise, type and check raw rows against their contract; quarantine what breaks a rule; load the
-clean rows and the quarantine into DuckDB in one transaction (DATA.md "Ingestion rules").
+clean rows and the quarantine into DuckDB in one transaction (docs/data-contract.md "Ingestion rules").
 
 Everything is set-based Polars expressions over all the files of a dataset at once: no Python loop
 over rows. Each cell goes through one textual normalisation (full-width → half-width, whitespace,

@@ -1,4 +1,4 @@
-"""Read one raw file into a frame of strings (DATA.md "Raw inputs", "Ingestion rules").
+"""Read one raw file into a frame of strings (docs/data-contract.md "Raw inputs", "Ingestion rules").
 
 The reader's only job is to get every cell out of a CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM,
 GBK/GB18030; comma, semicolon or tab), XLSX (the sheet whose top rows hold the headers, found below

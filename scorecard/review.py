@@ -1,7 +1,7 @@
 """The mid-term review (中期考核): score one review year and summarise it (docs/scoring.md,
 docs/datasets.md "Output contract", docs/programme.md).
 
-The logic is SQL — ``sql/review/*.sql`` (one step per SCORING.md section, in file-name order) and
+The logic is SQL — ``sql/review/*.sql`` (one step per docs/scoring.md section, in file-name order) and
 ``sql/summary/*.sql`` — run set-based over every project at once. Python only wires them together:
 it binds the review year, the as-of date and the rubric's parameters, points the SQL at the target
 schema's earlier rows, and writes the year delete-then-insert in one transaction.

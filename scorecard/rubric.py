@@ -1,4 +1,4 @@
-"""The rubric as data (SCORING.md; ARCHITECTURE.md principle 4).
+"""The rubric as data (docs/scoring.md; docs/architecture.md principle 4).
 
 A rubric is a YAML file (``rubrics/rubric-v1.yaml`` is the default). ``load_rubric`` reads it,
 checks it with pydantic models and returns a :class:`Rubric` that knows
@@ -124,6 +124,34 @@ class Signals(_Model):
     cluster_min: int = Field(default=2, ge=2)  # undertaker_cluster: problem projects of one undertaker in the year
 
 
+# --- the portfolio-adjustment section (docs/programme-management.md §4) ------------------------------
+class Adjustment(_Model):
+    """``adjustment:`` — thresholds of the field/plan suggestions, tested in the order of the fields below
+    (too_few, shrink, adjust, expand, else maintain). Shares are 0..1, scores 0..100."""
+
+    min_projects: int = Field(default=5, ge=1)  # too_few: fewer reviewed projects than this
+    shrink_terminate_share: float = Field(default=0.20, ge=0, le=1)  # shrink: share_terminate >= this
+    shrink_mean_score: float = Field(default=70.0, ge=0, le=100)  # ... or mean_score < this
+    adjust_problem_share: float = Field(default=0.10, ge=0, le=1)  # adjust: problem_share >= this
+    adjust_share_ab: float = Field(default=0.5, ge=0, le=1)  # ... or share_ab < this
+    expand_mean_score: float = Field(default=85.0, ge=0, le=100)  # expand: mean_score >= this
+    expand_share_ab: float = Field(default=0.8, ge=0, le=1)  # ... and share_ab >= this
+    expand_problem_share: float = Field(default=0.05, ge=0, le=1)  # ... and problem_share <= this
+
+    def params(self) -> dict[str, Any]:
+        """``$adj_<key>`` for sql/analytics/52_portfolio_adjustment.sql, as exact decimals."""
+        return {f"adj_{k}": exact(v) for k, v in self.model_dump().items()}
+
+
+def check_adjustment(section: Adjustment, path: Path) -> None:
+    """An expand rule below the shrink rule could never be told apart from it: refuse it."""
+    if section.expand_mean_score < section.shrink_mean_score:
+        raise RubricError(
+            f"{path}: adjustment.expand_mean_score: {section.expand_mean_score:g} is below "
+            f"adjustment.shrink_mean_score {section.shrink_mean_score:g}"
+        )
+
+
 class RubricFile(_Model):
     version: str = Field(min_length=1)
     title_zh: str = ""
@@ -136,6 +164,7 @@ class RubricFile(_Model):
     recommendations: list[Documented] = Field(default_factory=list)
     sensitivity: Sensitivity = Field(default_factory=Sensitivity)
     signals: Signals = Field(default_factory=Signals)
+    adjustment: Adjustment = Field(default_factory=Adjustment)  # docs/programme-management.md §4
 
 
 class Rubric(LoadedFile):
@@ -197,6 +226,7 @@ class Rubric(LoadedFile):
         out.update({k: exact(v) for k, v in thresholds.items()})
         out["report_cutoff_month"], out["report_cutoff_day"] = self.thresholds.cutoff_month_day
         out.update({f"band_{grade.lower()}": exact(minimum) for grade, minimum in self.grade_bands.items()})
+        out.update(self.model.adjustment.params())
         out["rubric_version"] = self.version
         out["rubric_sha256"] = self.sha256
         return out
@@ -262,13 +292,14 @@ def load_rubric(path: Path | str = DEFAULT_RUBRIC) -> Rubric:
         raw["version"] = str(raw["version"])
     model = validated(RubricFile, raw, path, RubricError)
     _check(model, path)
+    check_adjustment(model.adjustment, path)
     rubric = Rubric(model, path.resolve(), hashlib.sha256(data).hexdigest())
     rubric.model = render_texts(model, rubric.text_values(), path)
     return rubric
 
 
 def _check(model: RubricFile, path: Path) -> None:
-    """The rules pydantic's field types cannot express (SCORING.md §3, §4, §5, §6)."""
+    """The rules pydantic's field types cannot express (docs/scoring.md §3, §4, §5, §6)."""
     seen: set[str] = set()
     for i, ind in enumerate(model.indicators):
         where = f"indicators[{i}]"

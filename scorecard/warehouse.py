@@ -1,4 +1,4 @@
-"""The star schema (DATA.md "Warehouse"): raw tables typed from the contracts, code dimensions from
+"""The star schema (docs/data-contract.md "Warehouse"): raw tables typed from the contracts, code dimensions from
 ``scorecard.codes``, and the dimensions and facts of ``sql/warehouse/``."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from scorecard.db import run_sql, sql_files
 
 # The code dimensions are built from ``scorecard.codes`` (no SQL file, no input table).
 CODE_DIMENSIONS = {
-    "dim_field": "Fields 领域 (PROGRAM.md)",
-    "dim_plan": "Support plans 专项扶持计划 (PROGRAM.md)",
-    "dim_department": "Departments 主管单位 (PROGRAM.md)",
-    "dim_indicator": "KPI indicators 指标, output or outcome (DATA.md)",
+    "dim_field": "Fields 领域 (docs/programme.md)",
+    "dim_plan": "Support plans 专项扶持计划 (docs/programme.md)",
+    "dim_department": "Departments 主管单位 (docs/programme.md)",
+    "dim_indicator": "KPI indicators 指标, output or outcome (docs/data-contract.md)",
 }
 _ASSET_LINE = re.compile(r"^--\s*asset:\s*(.+?)\s*$", re.MULTILINE)
 _READ = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_][A-Za-z0-9_.]*)\b(?!\s*\()", re.IGNORECASE)

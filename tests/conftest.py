@@ -10,7 +10,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"  # git-ignored: screenshots, logs of the slow tests
 
-# Debian's headless Chromium on this machine kind needs these (STACK-NOTES.md).
+# Debian's headless Chromium on this machine kind needs these (docs/architecture.md).
 CHROMIUM_PATH = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

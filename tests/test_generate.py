@@ -116,7 +116,7 @@ def test_bundle_programme_facts():
     assert set(net) == {"2017", "2018", "2019"}
     assert all(185_000 <= v <= 215_000 for v in net.values()) and len({round(v) for v in net.values()}) == 3
     assert s["targets_met"] == {"chain_fusion": False, "core_tech": True, "demonstration": True, "industrialization": True, "innovation_carrier": False}
-    # every grade, flag and recommendation is expected in 2018 and in 2019 (SCORING.md §4-6)
+    # every grade, flag and recommendation is expected in 2018 and in 2019 (docs/scoring.md §4-6)
     for y in ("2018", "2019"):
         e = s["expected_reviews"][y]
         assert set(e["grades"]) == {"A", "B", "C", "D", "insufficient"}, y

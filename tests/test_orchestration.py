@@ -260,6 +260,42 @@ def test_review_chain_starts_with_2017_after_an_ingest_from_the_ui(ingested, mon
     assert 2019 <= int(request.tags[THROUGH_TAG])
 
 
+def test_review_chain_starts_while_another_process_writes_the_warehouse(ingested, monkeypatch):
+    """Issue 19: under the daemon a queued run (the year-end schedule) starts writing as soon as the
+    ingest ends; DuckDB then refuses the sensor even a read-only open. The chain takes the latest data
+    year the ingest recorded instead of reading the warehouse."""
+    import subprocess
+    import sys
+
+    instance, result, warehouse = ingested
+    monkeypatch.setenv("SCORECARD_WAREHOUSE", str(warehouse))
+    run = instance.get_run_by_id(result.run_id)
+    success = next(e for e in result.all_events if e.event_type_value in ("PIPELINE_SUCCESS", "RUN_SUCCESS"))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        latest = con.sql("SELECT max(period_year) FROM fact_progress").fetchall()[0][0]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+         "time.sleep(60)", str(warehouse)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(duckdb.IOException):
+            duckdb.connect(str(warehouse), read_only=True)
+        context = dg.build_run_status_sensor_context(
+            sensor_name="review_after_ingest", dagster_event=success, dagster_instance=instance, dagster_run=run
+        )
+        started = time.perf_counter()
+        request = review_after_ingest(context)
+        assert time.perf_counter() - started < 5  # no retries against the lock
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    assert isinstance(request, dg.RunRequest)
+    assert request.partition_key == "2017"
+    assert int(request.tags[THROUGH_TAG]) == min(latest, dt.date.today().year)
+
+
 # ----------------------------------------------------------------------------- instance settings
 def test_dagster_yaml_limits_runs_and_gives_the_warehouse_pool_one_slot(tmp_path):
     home = tmp_path / "dagster_home"

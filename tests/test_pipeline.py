@@ -72,7 +72,7 @@ def test_ingest_and_warehouse_on_generated_data_give_known_counts(tmp_path):
         assert con.sql("SELECT count(*) FROM dim_project").fetchall()[0][0] == 120
         assert con.sql("SELECT count(*) FROM fact_milestone").fetchall()[0][0] == expected["milestones"]
         assert con.sql("SELECT count(*) FROM fact_kpi").fetchall()[0][0] == expected["kpi_actuals"]
-        # normalised weights sum to 1 per project (SCORING.md §2)
+        # normalised weights sum to 1 per project (docs/scoring.md §2)
         worst = con.sql("SELECT max(abs(s - 1)) FROM (SELECT sum(weight_share) s FROM fact_milestone GROUP BY project_id)")
         assert worst.fetchall()[0][0] < 1e-9
     # the asset metadata in the UI: row counts per asset and reconciliation checks passed
@@ -150,7 +150,7 @@ def test_scorecard_run_names_the_bad_file_and_exits_nonzero(tmp_path):
 
 @pytest.mark.skipif(not BUNDLE_SUMMARY.exists(), reason="bundled data not generated")
 def test_bundled_review_matches_the_generators_independent_reading_of_the_rubric(tmp_path):
-    """The generator carries a plain-Python reading of SCORING.md (its oracle); the SQL review of the
+    """The generator carries a plain-Python reading of docs/scoring.md (its oracle); the SQL review of the
     bundle must give the same grade, flag and recommendation counts in every year, and every grade and
     recommendation must appear (issue 3 "Done when")."""
     from assets.review import review_assets

@@ -1,7 +1,7 @@
 """Property-based tests (issue 9 item 5): scoring invariants over generated tiny warehouses (real
 DuckDB, the real review SQL), and a fuzz test of the ingest reader on generated CSV/XLSX bytes.
 
-Invariants, stated precisely (SCORING.md §2–§3):
+Invariants, stated precisely (docs/scoring.md §2–§3):
 - total_score is within 0–100 (or NULL when no leaf applies).
 - Completing one more *due* milestone on or before the as-of date never lowers total_score: spi
   (EVw/PVw) rises, on_time_rate cannot fall, and no leaf changes applicability.

@@ -442,7 +442,9 @@ def test_a_whatif_review_is_validated_in_its_own_schema_with_its_own_bands(clean
     alt = tmp_path / "rubric-strict.yaml"
     alt.write_text(text, encoding="utf-8")
     config = {"rubric": str(alt)}
-    selection = dg.AssetSelection.assets("project_review", "review_reason", "program_summary").without_checks()
+    selection = dg.AssetSelection.assets(
+        "project_review", "review_measure", "review_reason", "program_summary"
+    ).without_checks()
     selection = selection | dg.AssetSelection.checks(
         dg.AssetCheckKey(dg.AssetKey("project_review"), "expectations"),
         dg.AssetCheckKey(dg.AssetKey("project_review"), "every_reviewed_project_scored"),  # same multi-asset

@@ -233,7 +233,7 @@ def test_a_changed_rubric_changes_the_method_chapter(con, tmp_path):
 
     def method_html(path):
         html, _, _ = render(con, YEAR, i18n, "html", method_context(path, i18n), [], "x", dt.datetime(2020, 1, 1))
-        return html[html.index('id="s8-1"'):html.index('id="s8-2"')]
+        return html[html.index('id="s10-1"'):html.index('id="s10-2"')]
 
     old, new = method_html(DEFAULT_RUBRIC), method_html(changed)
     assert old != new

@@ -1,5 +1,5 @@
 """The rubric file: loaded, hashed, turned into SQL parameters, and rejected with a clear message
-when it cannot be used (SCORING.md; ARCHITECTURE.md principle 4)."""
+when it cannot be used (docs/scoring.md; docs/architecture.md principle 4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The mid-term review scoring engine (SCORING.md) on tiny real warehouses: every number below is
+"""The mid-term review scoring engine (docs/scoring.md) on tiny real warehouses: every number below is
 worked out by hand in the comment next to it."""
 
 from __future__ import annotations

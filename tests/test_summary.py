@@ -1,4 +1,4 @@
-"""Programme summary, targets and disbursement by year (DATA.md output contract; PROGRAM.md targets)
+"""Programme summary, targets and disbursement by year (docs/data-contract.md output contract; docs/programme.md targets)
 on a three-project warehouse, numbers worked out by hand."""
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ RUN_TIMEOUT = 240  # s
 
 
 def _restore_signals() -> None:
-    """The child gets its own process group and default SIGINT/SIGTERM handlers (STACK-NOTES.md:
+    """The child gets its own process group and default SIGINT/SIGTERM handlers (docs/architecture.md:
     a background process of a non-interactive shell inherits them ignored)."""
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_DFL)

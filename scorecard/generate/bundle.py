@@ -132,7 +132,7 @@ def _bundle_frames(n: int, seed: int) -> tuple[dict[str, pl.DataFrame], dict, di
 
 
 def _pick_overrides(res: dict, arch: dict, end: dict, y: int) -> dict:
-    """A few recorded decisions that differ from the recommendation (SCORING.md §1, §6):
+    """A few recorded decisions that differ from the recommendation (docs/scoring.md §1, §6):
     2017: a project recommended for termination gets a second chance (rectify);
     2018: a 'declining' project that earned rolling support is told to rectify (it weakens in
     2019, so the rectify rule fires), and a project recommended to rectify is terminated."""

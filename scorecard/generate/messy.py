@@ -254,7 +254,7 @@ def _write_messy(out: Path, frames: dict[str, pl.DataFrame], book: _Book) -> Non
 
     # progress reports: UTF-8 with BOM; one extra report (before the project's start) with total < fiscal.
     # Every 53rd report arrives late (45-65 days after its quarter): a soft (WARN) data-quality finding
-    # that does not change any score, since the period, not the submission date, decides (SCORING.md §9).
+    # that does not change any score, since the period, not the submission date, decides (docs/scoring.md §9).
     df = (
         frames["progress_reports"]
         .with_row_index("_i")

@@ -39,7 +39,7 @@ OUTPUT_IND = [i for i in IND_CODES if codes.INDICATORS[i][2] == "output"]
 OUTCOME_IND = [i for i in IND_CODES if codes.INDICATORS[i][2] == "outcome"]
 MONEY_IND = {"revenue", "tax", "investment_attracted"}
 
-# Bundle plan counts (PROGRAM.md targets: core_tech >50 met, carriers >100 missed, demonstration
+# Bundle plan counts (docs/programme.md targets: core_tech >50 met, carriers >100 missed, demonstration
 # >50 met, fusion >10 missed, industrialization >200 met).
 BUNDLE_PLAN_COUNTS = {
     "core_tech": 56,

@@ -15,7 +15,7 @@ from scorecard.generate.simulation import _quarter_end
 
 
 # ================================================================ expected review outcomes (oracle)
-# An independent, plain-Python reading of SCORING.md v1, used only by the bundle: to choose the
+# An independent, plain-Python reading of docs/scoring.md v1, used only by the bundle: to choose the
 # recorded review decisions (mostly the recommendation, a few overrides) and to report the
 # outcomes the bundle is built to produce. The platform's SQL is the real implementation.
 def _days(col: pl.Series) -> list:
@@ -183,7 +183,7 @@ def _score(ix: dict, pid: str, y: int, prev_rectify: bool, k: dict) -> dict:
 
 
 def _review(ix: dict, decisions: dict, years=REVIEW_YEARS) -> dict:
-    """Scores per (year, project) following SCORING.md §1 (termination) and §6 (rectify rule)."""
+    """Scores per (year, project) following docs/scoring.md §1 (termination) and §6 (rectify rule)."""
     results: dict = {}
     terminated: set = set()
     k = _oracle_rubric()

@@ -77,7 +77,7 @@ def _sample_projects(
 
     pc = np.asarray(PLAN_CODES, dtype=object)[plan]
     u = rng.random(n)
-    # usual department of the plan (PROGRAM.md): drc=0, eitc=1, stic=2
+    # usual department of the plan (docs/programme.md): drc=0, eitc=1, stic=2
     dept = np.select(
         [pc == "core_tech", pc == "demonstration", pc == "innovation_carrier", pc == "chain_fusion"],
         [2, 1, np.where(u < 0.5, 2, 0), (u * 3).astype(int)],

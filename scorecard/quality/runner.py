@@ -2,7 +2,7 @@
 
 GX is imported here, lazily, inside :func:`validate` (``import great_expectations`` takes ~5 s; the
 Dagster definitions must load without it). The pandas route is used: DuckDB queries each of the
-suite's frames into a pandas DataFrame, an ephemeral GX context validates it (STACK-NOTES.md: the
+suite's frames into a pandas DataFrame, an ephemeral GX context validates it (docs/architecture.md: the
 SQL route on DuckDB silently fails every expectation).
 
     result = run_suite(con, suite("raw.projects"))

@@ -159,7 +159,7 @@ def row_rule_expectation(dataset: Dataset, rule, frame: str = "table") -> Expect
 
 def contract_expectations(dataset: Dataset, projects_sql: str | None, frame: str = "table",
                           values: bool = True) -> list[Expectation]:
-    """Every DATA.md rule of one dataset, from its contract (all ERROR).
+    """Every docs/data-contract.md rule of one dataset, from its contract (all ERROR).
 
     ``values=False`` keeps the structural rules only (columns and types, key uniqueness, the project
     reference): for a fact built by SQL from a raw table whose suite already checked every value rule
@@ -257,7 +257,7 @@ def raw_suite(dataset: Dataset) -> Suite:
             "reference": reference_frame(f"raw.{dataset.name}", "raw.projects", (*dataset.key, *LINEAGE_INDEX)),
         },
         expectations=contract_expectations(dataset, "raw.projects"),
-        description=f"{dataset.zh} raw.{dataset.name}: the DATA.md contract of `{dataset.name}`",
+        description=f"{dataset.zh} raw.{dataset.name}: the docs/data-contract.md contract of `{dataset.name}`",
     )
 
 

@@ -1,4 +1,4 @@
-"""The yearly performance evaluation report (REPORT.md): HTML, PDF, XLSX, CSV and manifest.
+"""The yearly performance evaluation report (docs/report.md): HTML, PDF, XLSX, CSV and manifest.
 
 ``build_report`` is imported on first use, so that the report's language helpers
 (``scorecard.report.i18n``, also used by the dashboards) load without the whole report writer.

@@ -255,7 +255,7 @@ def milestones_by_field(con, year: int) -> pl.DataFrame:
                coalesce(sum(m.milestones), 0)::BIGINT AS milestones, coalesce(sum(m.due), 0)::BIGINT AS due,
                coalesce(sum(m.done), 0)::BIGINT AS done, coalesce(sum(m.overdue), 0)::BIGINT AS overdue,
                sum(m.done_due) / nullif(sum(m.due), 0) AS completion_rate,
-               avg(r.on_time_rate) AS mean_on_time_rate
+               avg(r.on_time_rate ORDER BY r.project_id) AS mean_on_time_rate  -- ordered: the same digits every run
         FROM r JOIN dim_project p USING (project_id) LEFT JOIN m USING (project_id)
         GROUP BY p.field ORDER BY projects DESC, p.field""", [year, year])
 
@@ -291,8 +291,8 @@ def spi_distribution(con, year: int) -> pl.DataFrame:
 
 
 def spi_stats(con, year: int) -> dict:
-    return q(con, """SELECT median(spi) AS spi_median, avg(spi) AS spi_mean, count(spi) AS spi_n,
-                            median(spi_t) AS spi_t_median, avg(spi_t) AS spi_t_mean, count(spi_t) AS spi_t_n,
+    return q(con, """SELECT median(spi) AS spi_median, avg(spi ORDER BY project_id) AS spi_mean, count(spi) AS spi_n,
+                            median(spi_t) AS spi_t_median, avg(spi_t ORDER BY project_id) AS spi_t_mean, count(spi_t) AS spi_t_n,
                             count(*) FILTER (spi < 0.8) AS spi_behind
                      FROM mart.project_review WHERE review_year = ?""", [year]).to_dicts()[0]
 
@@ -310,8 +310,8 @@ def kpi_by_indicator(con, year: int) -> pl.DataFrame:
 
 
 def kpi_by_field(con, year: int) -> pl.DataFrame:
-    return q(con, """SELECT p.field, count(*) AS projects, avg(r.output_achievement) AS mean_output_achievement,
-                            avg(r.outcome_achievement) AS mean_outcome_achievement
+    return q(con, """SELECT p.field, count(*) AS projects, avg(r.output_achievement ORDER BY r.project_id) AS mean_output_achievement,
+                            avg(r.outcome_achievement ORDER BY r.project_id) AS mean_outcome_achievement
                      FROM mart.project_review r JOIN dim_project p USING (project_id)
                      WHERE r.review_year = ? GROUP BY p.field ORDER BY projects DESC, p.field""", [year])
 

@@ -1,4 +1,4 @@
-"""Language and number formatting for the report (REPORT.md "Language").
+"""Language and number formatting for the report (docs/report.md "Language").
 
 ``lang`` is ``zh+en`` (Chinese first, English alongside: headings ``中文 / English``), ``zh`` or
 ``en``. Dates and money are written the Chinese way (``2019年12月31日``, ``1,234.56 万元``) in the

@@ -1,6 +1,6 @@
 -- Asset check for project_review (issue 3): every project due for review in $review_year has exactly
 -- one score row, and every total_score is within 0-100.
--- Due for review (SCORING.md §1): start_date <= A, end_date >= Y-01-01, and not terminated in an
+-- Due for review (docs/scoring.md §1): start_date <= A, end_date >= Y-01-01, and not terminated in an
 -- earlier year (the recorded decision of that year, else that year's recommendation, is terminate).
 WITH due AS (
     SELECT p.project_id

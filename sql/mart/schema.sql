@@ -4,7 +4,7 @@
 -- Review-year tables are written delete-then-insert per review year, in one transaction.
 CREATE SCHEMA IF NOT EXISTS mart;
 
--- One row per reviewed project and review year (SCORING.md §1-§7).
+-- One row per reviewed project and review year (docs/scoring.md §1-§7).
 CREATE TABLE IF NOT EXISTS mart.project_review (
     project_id VARCHAR NOT NULL,
     review_year INTEGER NOT NULL,
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS mart.project_review (
     PRIMARY KEY (project_id, review_year)
 );
 
--- Why: every grade, flag and recommendation rule that fired, with its numbers (SCORING.md §6).
+-- Why: every grade, flag and recommendation rule that fired, with its numbers (docs/scoring.md §6).
 CREATE TABLE IF NOT EXISTS mart.review_reason (
     project_id VARCHAR NOT NULL,
     review_year INTEGER NOT NULL,
@@ -84,7 +84,7 @@ CREATE TABLE IF NOT EXISTS mart.program_summary (
     PRIMARY KEY (review_year, dimension, dimension_value)
 );
 
--- Programme targets (PROGRAM.md "Programme targets") as measured for a review year.
+-- Programme targets (docs/programme.md "Programme targets") as measured for a review year.
 CREATE TABLE IF NOT EXISTS mart.program_target (
     review_year INTEGER NOT NULL,
     target VARCHAR NOT NULL,                 -- core_tech_projects, annual_budget_2018, ...
@@ -98,7 +98,7 @@ CREATE TABLE IF NOT EXISTS mart.program_target (
     PRIMARY KEY (review_year, target)
 );
 
--- Net disbursement per calendar year (REPORT.md chapter 3 "funds per year against 200,000 万元").
+-- Net disbursement per calendar year (docs/report.md chapter 3 "funds per year against 200,000 万元").
 CREATE TABLE IF NOT EXISTS mart.disbursement_by_year (
     review_year INTEGER NOT NULL,
     payment_year INTEGER NOT NULL,

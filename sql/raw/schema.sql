@@ -1,5 +1,5 @@
 -- The raw layer: one typed table per dataset (created from the contracts in scorecard/contracts.py),
--- the quarantine of rows that broke a rule, and a log of every file load (DATA.md "Ingestion rules").
+-- the quarantine of rows that broke a rule, and a log of every file load (docs/data-contract.md "Ingestion rules").
 CREATE SCHEMA IF NOT EXISTS raw;
 
 -- Rows that were read but not used: where they came from, which column, what value, and why.

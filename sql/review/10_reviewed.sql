@@ -1,4 +1,4 @@
--- Step 1 — who is reviewed in review year Y (SCORING.md §1, §9).
+-- Step 1 — who is reviewed in review year Y (docs/scoring.md §1, §9).
 -- Inputs: dim_project, fact_review_decision, and the temp view `prior_review` (the rows of earlier
 -- review years already scored, set up by scorecard/review.py for the target schema).
 -- Parameters: $review_year (Y), $as_of (A = Y-12-31).

@@ -1,4 +1,4 @@
--- Step 2b — money at the as-of date A (SCORING.md §2, §9).
+-- Step 2b — money at the as-of date A (docs/scoring.md §2, §9).
 -- D = Σ disbursements − Σ recoveries with payment_date ≤ A, every source counted.
 -- Progress values at A = the latest report whose quarter ends on or before A (the period decides,
 -- not submitted_date); with no such report every progress value is 0.

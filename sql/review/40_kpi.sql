@@ -1,4 +1,4 @@
--- Step 2c — KPI target achievement at the as-of date A (SCORING.md §2, §9).
+-- Step 2c — KPI target achievement at the as-of date A (docs/scoring.md §2, §9).
 -- One row per target: f_i = clamp(days(A − start) / days(due_i − start), 0, 1), or, when due_i is on
 -- or before start_date, 1 once A ≥ due_i else 0 (§9). Expected x_i = target × f_i; actual = the
 -- latest cumulative value whose quarter ends on or before A (0 if none); r_i = actual / x_i.

@@ -1,4 +1,4 @@
--- Step 2d — expert panel of review year Y (SCORING.md §2, §5 veto, §9 trimming).
+-- Step 2d — expert panel of review year Y (docs/scoring.md §2, §5 veto, §9 trimming).
 -- With $trim_min_experts (5) or more scores, drop exactly one instance of the highest and one of the
 -- lowest score, ties or not (去掉一个最高分和一个最低分), then take the mean; else the plain mean.
 CREATE OR REPLACE TEMP TABLE review_experts AS

@@ -1,4 +1,4 @@
--- Step 4–5 — grade (SCORING.md §4, §9) and early-warning flags (§5, §9).
+-- Step 4–5 — grade (docs/scoring.md §4, §9) and early-warning flags (§5, §9).
 CREATE OR REPLACE TEMP TABLE review_graded AS
 WITH flagged AS (
     SELECT

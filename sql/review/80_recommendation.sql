@@ -1,4 +1,4 @@
--- Step 6 — recommendation, the first rule that holds (SCORING.md §6, §9), and the clawback.
+-- Step 6 — recommendation, the first rule that holds (docs/scoring.md §6, §9), and the clawback.
 -- `recommendation_rule` records which clause fired, for the reasons (95_reasons.sql).
 -- prev_decision is last year's effective decision (recorded, else recommended; 10_reviewed.sql).
 CREATE OR REPLACE TEMP TABLE review_recommended AS

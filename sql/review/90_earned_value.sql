@@ -1,4 +1,4 @@
--- Step 7 — earned value and earned schedule, reported, not scored (SCORING.md §7, §9).
+-- Step 7 — earned value and earned schedule, reported, not scored (docs/scoring.md §7, §9).
 
 -- The cumulative planned curve: t_0 = start_date, P_0 = 0; then one step per distinct planned date
 -- (milestones that share a planned date are one step), P_k = Σ_{j≤k} w_j.

@@ -1,5 +1,5 @@
 -- Step 9 — reasons: every grade, lost or non-applicable leaf, flag and recommendation of year Y in
--- Chinese and English with the numbers behind it (SCORING.md §6 "Every recommendation carries its
+-- Chinese and English with the numbers behind it (docs/scoring.md §6 "Every recommendation carries its
 -- reasons"). Labels (grade, flag, recommendation and the rubric's leaf names) come from the temp
 -- table review_label that scorecard/review.py fills from scorecard/codes.py and the rubric.
 

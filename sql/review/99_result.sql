@@ -1,4 +1,4 @@
--- Step 8 — assemble the project_review rows of year Y (DATA.md "Output contract"); scorecard/review.py
+-- Step 8 — assemble the project_review rows of year Y (docs/data-contract.md "Output contract"); scorecard/review.py
 -- inserts them by name into <schema>.project_review in one transaction with the reasons.
 CREATE OR REPLACE TEMP TABLE review_result AS
 SELECT

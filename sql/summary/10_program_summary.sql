@@ -50,7 +50,8 @@ summary AS (
         count(*) FILTER (WHERE grade = 'C') AS grade_c,
         count(*) FILTER (WHERE grade = 'D') AS grade_d,
         count(*) FILTER (WHERE grade = 'insufficient') AS grade_insufficient,
-        avg(total_score) AS mean_score,                 -- over the projects with a total score
+        -- over the projects with a total score; summed as exact decimals, so every run gives the same digits
+        avg(CAST(total_score AS DECIMAL(5, 2))) AS mean_score,
         sum(approved_funding_wan) AS approved_wan,
         sum(net_disbursed_wan) AS net_disbursed_wan,    -- cumulative to A
         sum(fiscal_spent_wan) AS fiscal_spent_wan,

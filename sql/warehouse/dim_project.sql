@@ -1,6 +1,6 @@
 -- asset: Projects 项目台账, one row per clean project
--- dim_project: one row per clean project (DATA.md "projects"), with its lineage.
--- Read by every fact (referential integrity) and by the review (SCORING.md §1 who is reviewed).
+-- dim_project: one row per clean project (docs/data-contract.md "projects"), with its lineage.
+-- Read by every fact (referential integrity) and by the review (docs/scoring.md §1 who is reviewed).
 CREATE OR REPLACE TABLE dim_project AS
 SELECT
     project_id,

@@ -1,6 +1,6 @@
 -- asset: Payments 拨款记录, recoveries negative in signed_amount_wan
 -- fact_disbursement: payments (拨款记录). `signed_amount_wan` is + for a disbursement and − for a
--- recovery, so net disbursed D = Σ signed_amount_wan (DATA.md; SCORING.md §2).
+-- recovery, so net disbursed D = Σ signed_amount_wan (docs/data-contract.md; docs/scoring.md §2).
 -- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
 -- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_disbursement AS

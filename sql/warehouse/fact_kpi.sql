@@ -1,6 +1,6 @@
 -- asset: KPI actuals 绩效完成 (cumulative) per quarter
 -- fact_kpi: cumulative KPI actuals (绩效完成) per project, indicator and quarter; `period_end` as in
--- fact_progress (SCORING.md §1 "the value at A").
+-- fact_progress (docs/scoring.md §1 "the value at A").
 -- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
 -- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_kpi AS

@@ -1,6 +1,6 @@
 -- asset: KPI targets 绩效目标, due_date defaulted to end_date
 -- fact_kpi_target: contract performance targets (绩效目标). due_date defaults to the project's
--- end_date (DATA.md).
+-- end_date (docs/data-contract.md).
 -- No ORDER BY (row order is not part of the contract: readers sort what they show): at 100,000
 -- projects the sort doubled the warehouse build (bench/README.md).
 CREATE OR REPLACE TABLE fact_kpi_target AS

@@ -1,6 +1,6 @@
 -- asset: Contract milestones 合同节点 with normalised weights
 -- fact_milestone: contract milestones (合同节点). `weight_share` is the milestone's weight
--- normalised within its project (SCORING.md §2: w_k = weight_k / Σ weight).
+-- normalised within its project (docs/scoring.md §2: w_k = weight_k / Σ weight).
 -- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
 -- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_milestone AS

@@ -1,7 +1,7 @@
 -- asset: Quarterly progress reports 进度报告 (cumulative) with period_end
 -- fact_progress: quarterly progress reports (进度报告), values cumulative. `period_end` is the last
 -- day of the report's quarter: "the value at A" is the latest period with period_end <= A
--- (SCORING.md §1, §9: the period decides, not submitted_date).
+-- (docs/scoring.md §1, §9: the period decides, not submitted_date).
 -- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
 -- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_progress AS

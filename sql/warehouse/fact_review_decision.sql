@@ -1,6 +1,6 @@
 -- asset: Recorded review decisions 考核决定
 -- fact_review_decision: what the departments actually decided (考核决定), per project and year.
--- Acts on later years only (SCORING.md §9).
+-- Acts on later years only (docs/scoring.md §9).
 -- No ORDER BY (row order is not part of the contract: readers sort what they show) and a semi-join
 -- where no project column is needed: at 100,000 projects the sort doubled the build (bench/README.md).
 CREATE OR REPLACE TABLE fact_review_decision AS
