@@ -119,3 +119,41 @@ def test_clean_generator_references_never_collide(tmp_path):
     assert set(refs["indicator"].unique()) <= {"patents_granted", "software_copyrights", "standards"}
     assert (refs.group_by("evidence_ref").agg(pl.col("project_id").n_unique())["project_id"] == 1).all()
     assert kpi.filter(pl.col("value") == 0)["evidence_ref"].null_count() == kpi.filter(pl.col("value") == 0).height
+
+
+# --- the dashboards, in a real browser --------------------------------------------------------------------------
+
+
+def test_board_and_drilldown_show_robustness_and_signals(bundle, tmp_path, chromium_args):
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM_PATH
+    from dashboards.pages import projects, recommendations
+
+    if not Path(CHROMIUM_PATH).exists():
+        pytest.skip(f"{CHROMIUM_PATH} is not installed (Debian package chromium)")
+    con, _ = bundle
+    fragile = con.sql("SELECT count(*) FROM mart.decision_robustness WHERE review_year = 2019 AND fragile").fetchall()[0][0]
+    flagged = con.sql("SELECT project_id FROM mart.review_signal WHERE review_year = 2019 AND signal = 'copied_summary' ORDER BY 1 LIMIT 1").fetchall()[0][0]
+    board, drill = tmp_path / "board.html", tmp_path / "projects.html"
+    board.write_text(recommendations(con, 2019, "zh+en"), encoding="utf-8")
+    drill.write_text(projects(con, 2019, "zh+en", cap=1000), encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM_PATH, args=chromium_args)
+        page = browser.new_page()
+        page.goto(board.as_uri())
+        page.wait_for_selector(".item")
+        assert page.locator(".item .fragile").count() == fragile == 12
+        page.check("#f-fragile")
+        assert page.locator(".item").count() == fragile
+        page.uncheck("#f-fragile")
+        assert page.locator(".item .sig").count() >= 100  # projects with signals are marked on their cards
+        page.goto(drill.as_uri())
+        page.fill("#search", flagged)
+        page.wait_for_selector("#info .sig")
+        info = page.inner_text("#info")
+        assert "进展报告雷同" in info and "疑点线索" in info
+        assert "距等级分界" in info and "随机权重保持" in info
+        browser.close()
