@@ -18,7 +18,6 @@ of every asset it records. A mart check validates the schema the checked asset w
 (a what-if rubric's ``whatif_<version>_<sha8>``, whose checks go to that schema's own ledger).
 """
 
-
 import json
 
 import dagster as dg
@@ -53,8 +52,10 @@ def _failed_markdown(failed) -> dg.MarkdownMetadataValue:
     for r in failed:
         ex = r.error or json.dumps(r.examples[:3], ensure_ascii=False, default=str)
         ex = ex.replace("|", "\\|").replace("\n", " ")[:200]
-        lines.append(f"| {r.name} | {r.column or ''} | {r.severity} | {r.unexpected_count if r.unexpected_count is not None else ''} "
-                     f"| {r.element_count if r.element_count is not None else ''} | {ex} |")
+        lines.append(
+            f"| {r.name} | {r.column or ''} | {r.severity} | {r.unexpected_count if r.unexpected_count is not None else ''} "
+            f"| {r.element_count if r.element_count is not None else ''} | {ex} |"
+        )
     return dg.MetadataValue.md("\n".join(lines))
 
 
@@ -111,7 +112,9 @@ def suite_check(suite: Suite, severity: str) -> dg.AssetChecksDefinition:
         partitions_def=review_years if suite.partitioned else None,
         metadata={"suite": suite.name, "severity": severity, "rules": len(suite.by_severity(severity))},
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, paths: ScorecardPaths) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: Warehouse, paths: ScorecardPaths
+    ) -> dg.AssetCheckResult:
         from scorecard.quality.ledger import ensure_quality_tables, write_ledger
         from scorecard.quality.runner import run_suite
 

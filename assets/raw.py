@@ -6,7 +6,6 @@ quarantine rows in one transaction. A file that cannot be used fails the asset, 
 the problem, and leaves the warehouse as it was.
 """
 
-
 import dagster as dg
 import polars as pl
 

@@ -50,16 +50,17 @@ class LoadResult:
         return self.total / self.seconds if self.seconds else 0.0
 
     def line(self) -> str:
-        return (f"{self.total} downloads, {self.concurrency} clients: {self.ok} ok, {self.errors} errors, "
-                f"{self.seconds:.2f} s, {self.rps:.0f} requests/s, {self.bytes / self.seconds / 1e6:.1f} MB/s")
+        return (
+            f"{self.total} downloads, {self.concurrency} clients: {self.ok} ok, {self.errors} errors, "
+            f"{self.seconds:.2f} s, {self.rps:.0f} requests/s, {self.bytes / self.seconds / 1e6:.1f} MB/s"
+        )
 
 
 def login_cookies(base_url: str, username: str, password: str) -> httpx.Cookies:
     with httpx.Client(base_url=base_url, follow_redirects=False, timeout=30) as client:
         page = client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        response = client.post("/login", data={"username": username, "password": password,
-                                               "csrf_token": token})
+        response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
         if response.status_code != 303:
             raise SystemExit(f"login failed: HTTP {response.status_code}")
         return client.cookies
@@ -74,8 +75,9 @@ def expected_files(base_url: str, cookies: httpx.Cookies, year: int) -> dict[str
     return {d["file"]: d["sha256"] for d in doc["deliverables"] if d["kind"] != "dashboard"}
 
 
-async def run_load(base_url: str, cookies: httpx.Cookies, year: int, files: dict[str, str],
-                   total: int = 2000, concurrency: int = 20) -> LoadResult:
+async def run_load(
+    base_url: str, cookies: httpx.Cookies, year: int, files: dict[str, str], total: int = 2000, concurrency: int = 20
+) -> LoadResult:
     names = sorted(files)
     counter = iter(range(total))
     ok = errors = nbytes = 0
@@ -88,8 +90,7 @@ async def run_load(base_url: str, cookies: httpx.Cookies, year: int, files: dict
                 name = names[i % len(names)]
                 try:
                     response = await client.get(f"/years/{year}/files/{name}")
-                    good = (response.status_code == 200
-                            and hashlib.sha256(response.content).hexdigest() == files[name])
+                    good = response.status_code == 200 and hashlib.sha256(response.content).hexdigest() == files[name]
                 except httpx.HTTPError:
                     good = False
                     response = None
@@ -106,6 +107,7 @@ async def run_load(base_url: str, cookies: httpx.Cookies, year: int, files: dict
 
 # ---- self-contained mode --------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -121,10 +123,16 @@ def write_fixture(reports: Path, year: int, sizes: dict[str, int]) -> None:
     for name, size in sizes.items():
         data = os.urandom(size)
         (folder / name).write_bytes(data)
-        deliverables.append({"file": name, "kind": kinds[Path(name).suffix], "bytes": size,
-                             "sha256": hashlib.sha256(data).hexdigest(), "download_name": f"{year}年度{name}"})
-    manifest = {"schema": "scorecard-manifest/1", "review_year": year, "summary": {},
-                "deliverables": deliverables}
+        deliverables.append(
+            {
+                "file": name,
+                "kind": kinds[Path(name).suffix],
+                "bytes": size,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "download_name": f"{year}年度{name}",
+            }
+        )
+    manifest = {"schema": "scorecard-manifest/1", "review_year": year, "summary": {}, "deliverables": deliverables}
     (folder / f"manifest-{year}.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
@@ -134,9 +142,24 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "scorecard.portal.app:app_from_env",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env={**os.environ, **env}, cwd=ROOT, preexec_fn=restore_signals)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "scorecard.portal.app:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        preexec_fn=restore_signals,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -160,9 +183,8 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 def self_contained(total: int, concurrency: int, sizes: dict[str, int]) -> LoadResult:
-    from argon2 import PasswordHasher
-
     import yaml
+    from argon2 import PasswordHasher
 
     year = 2019
     with tempfile.TemporaryDirectory(prefix="portal-load-") as tmp:
@@ -170,11 +192,18 @@ def self_contained(total: int, concurrency: int, sizes: dict[str, int]) -> LoadR
         write_fixture(tmp_path / "reports", year, sizes)
         password = secrets.token_urlsafe(16)
         users = tmp_path / "users.yaml"
-        users.write_text(yaml.safe_dump({"users": {"bench": {
-            "role": "evaluator", "password_hash": PasswordHasher().hash(password)}}}), encoding="utf-8")
-        env = {"SCORECARD_REPORTS_DIR": str(tmp_path / "reports"), "SCORECARD_PORTAL_USERS": str(users),
-               "SCORECARD_PORTAL_AUDIT_LOG": str(tmp_path / "audit.log"),
-               "SCORECARD_PORTAL_SECRET": secrets.token_urlsafe(32)}
+        users.write_text(
+            yaml.safe_dump(
+                {"users": {"bench": {"role": "evaluator", "password_hash": PasswordHasher().hash(password)}}}
+            ),
+            encoding="utf-8",
+        )
+        env = {
+            "SCORECARD_REPORTS_DIR": str(tmp_path / "reports"),
+            "SCORECARD_PORTAL_USERS": str(users),
+            "SCORECARD_PORTAL_AUDIT_LOG": str(tmp_path / "audit.log"),
+            "SCORECARD_PORTAL_SECRET": secrets.token_urlsafe(32),
+        }
         port = free_port()
         proc = start_server(env, port)
         try:
@@ -203,13 +232,19 @@ def main() -> None:
     args = parser.parse_args()
     if args.self_contained:
         if args.small:
-            sizes = {f"performance-evaluation-{args.year}.html": 2048, f"performance-evaluation-{args.year}.pdf": 2048,
-                     f"performance-evaluation-{args.year}.xlsx": 2048, f"project-review-{args.year}.csv": 2048}
+            sizes = {
+                f"performance-evaluation-{args.year}.html": 2048,
+                f"performance-evaluation-{args.year}.pdf": 2048,
+                f"performance-evaluation-{args.year}.xlsx": 2048,
+                f"project-review-{args.year}.csv": 2048,
+            }
         else:  # about the sizes of a real year: Plotly-embedded HTML, CJK PDF, XLSX, CSV
-            sizes = {f"performance-evaluation-{args.year}.html": 4_800_000,
-                     f"performance-evaluation-{args.year}.pdf": 1_500_000,
-                     f"performance-evaluation-{args.year}.xlsx": 300_000,
-                     f"project-review-{args.year}.csv": 150_000}
+            sizes = {
+                f"performance-evaluation-{args.year}.html": 4_800_000,
+                f"performance-evaluation-{args.year}.pdf": 1_500_000,
+                f"performance-evaluation-{args.year}.xlsx": 300_000,
+                f"project-review-{args.year}.csv": 150_000,
+            }
         result = self_contained(args.total, args.concurrency, sizes)
     else:
         if not (args.url and args.user):

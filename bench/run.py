@@ -47,7 +47,12 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1024 * 1024
 
 TARGETS = {
-    "pipeline_100k_seconds": ("100,000 projects, 3 review years, ingest → warehouse → review → summary", "≤", 60.0, "s"),
+    "pipeline_100k_seconds": (
+        "100,000 projects, 3 review years, ingest → warehouse → review → summary",
+        "≤",
+        60.0,
+        "s",
+    ),
     "peak_rss_100k_gib": ("peak RSS of that run", "≤", 3.0, "GiB"),
     "report_year_seconds_max": ("report for one year, any N (slowest year, slowest N)", "≤", 20.0, "s"),
     "pipeline_over_floor_100k": ("pipeline time / I/O floor at 100,000", "≤", 3.0, "×"),
@@ -201,7 +206,9 @@ def _bench_logger_def():
     return bench_logger
 
 
-def _asset_rows(events: list[dict], phase: str, partition: str | None, upstream: dict[str, list[str]], latest_out: dict[str, int]) -> list[dict]:
+def _asset_rows(
+    events: list[dict], phase: str, partition: str | None, upstream: dict[str, list[str]], latest_out: dict[str, int]
+) -> list[dict]:
     """Per asset: wall time, rows in/out and the step's peak RSS, from one phase's events."""
     rows: list[dict] = []
     step_start: dict[str, float] = {}
@@ -253,8 +260,18 @@ def _step_rows(events: list[dict], phase: str, partition: str | None) -> list[di
     for e in events:
         step = e["step"]
         if e["kind"] == "STEP_START":
-            rows[step] = {"phase": phase, "partition": partition, "step": step, "kind": "check", "start": e["t"],
-                          "seconds": None, "peak_rss_mib": None, "assets": [], "checks": [], "success": None}
+            rows[step] = {
+                "phase": phase,
+                "partition": partition,
+                "step": step,
+                "kind": "check",
+                "start": e["t"],
+                "seconds": None,
+                "peak_rss_mib": None,
+                "assets": [],
+                "checks": [],
+                "success": None,
+            }
         elif step in rows:
             row = rows[step]
             if e["kind"] == "ASSET_MATERIALIZATION":
@@ -342,7 +359,9 @@ def run_one(args: argparse.Namespace) -> dict:
         first = len(_EVENTS)
         job = bench_defs.resolve_job_def(job_name)
         started = time.perf_counter()
-        result = job.execute_in_process(run_config=run_config, instance=instance, partition_key=partition, raise_on_error=False)
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, partition_key=partition, raise_on_error=False
+        )
         seconds = time.perf_counter() - started
         events = _EVENTS[first:]
         phases.append(
@@ -460,7 +479,12 @@ def run_floor(args: argparse.Namespace) -> dict:
         rows = con.sql(query, params={"files": files}).fetchall()[0][0]
         seconds = time.perf_counter() - t
         total += seconds
-        datasets[name] = {"files": len(files), "rows": rows, "seconds": round(seconds, 4), "bytes": sum(Path(f).stat().st_size for f in files)}
+        datasets[name] = {
+            "files": len(files),
+            "rows": rows,
+            "seconds": round(seconds, 4),
+            "bytes": sum(Path(f).stat().st_size for f in files),
+        }
     return {"seconds": round(total, 4), "datasets": datasets, "peak_rss_mib": round(_maxrss() / MIB, 1)}
 
 
@@ -487,12 +511,14 @@ def spawn(argv: list[str], env: dict | None = None, verbose: bool = False, timeo
     """Run a child process; its wall time, peak RSS and CPU (os.wait4, this child only), and the JSON it printed."""
     err = tempfile.TemporaryFile()
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env or _child_env(), stdout=subprocess.PIPE, stderr=err, text=True)
+    proc = subprocess.Popen(
+        argv, cwd=PROJECT_ROOT, env=env or _child_env(), stdout=subprocess.PIPE, stderr=err, text=True
+    )
     payload, lines = None, []
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith(MARK):
-            payload = json.loads(line[len(MARK):])
+            payload = json.loads(line[len(MARK) :])
         else:
             lines.append(line.rstrip("\n"))
             if verbose:
@@ -524,7 +550,9 @@ def measure_definitions(runs: int) -> dict:
     out: dict = {"validate": [], "import": []}
     for _ in range(runs):
         r = spawn(validate)
-        out["validate"].append({"seconds": r["wall_seconds"], "ok": r["returncode"] == 0, "peak_rss_mib": r["peak_rss_mib"]})
+        out["validate"].append(
+            {"seconds": r["wall_seconds"], "ok": r["returncode"] == 0, "peak_rss_mib": r["peak_rss_mib"]}
+        )
         r = spawn([sys.executable, "-c", "import pipelines.definitions"])
         out["import"].append({"seconds": r["wall_seconds"], "ok": r["returncode"] == 0})
     out["validate_seconds"] = _median([x["seconds"] for x in out["validate"]])
@@ -568,8 +596,20 @@ def measure_bundle(runs: int, work: Path, verbose: bool) -> dict:
 def summarise_runs(runs: list[dict]) -> dict:
     """Medians over runs of every figure, per phase and per asset."""
     ok = [r for r in runs if r and r.get("success")]
-    keys = ["pipeline_seconds", "check_seconds", "ingest_seconds", "review_seconds", "quality_seconds", "report_seconds", "total_seconds",
-            "definitions_import_seconds", "peak_rss_mib", "cpu_user_seconds", "cpu_system_seconds", "warehouse_bytes"]
+    keys = [
+        "pipeline_seconds",
+        "check_seconds",
+        "ingest_seconds",
+        "review_seconds",
+        "quality_seconds",
+        "report_seconds",
+        "total_seconds",
+        "definitions_import_seconds",
+        "peak_rss_mib",
+        "cpu_user_seconds",
+        "cpu_system_seconds",
+        "warehouse_bytes",
+    ]
     out = {k: _median([r.get(k) for r in ok]) for k in keys}
     years: dict[str, list] = {}
     for r in ok:
@@ -602,9 +642,15 @@ def summarise_runs(runs: list[dict]) -> dict:
         for st in r.get("steps", []):
             steps.setdefault((st["phase"], st["partition"] or "", st["step"]), []).append(st)
     out["steps"] = [
-        {"phase": k[0], "partition": k[1] or None, "step": k[2], "kind": v[0]["kind"],
-         "seconds": _median([x["seconds"] for x in v]), "peak_rss_mib": _median([x["peak_rss_mib"] for x in v]),
-         "checks": [c["check"] for c in v[0]["checks"]]}
+        {
+            "phase": k[0],
+            "partition": k[1] or None,
+            "step": k[2],
+            "kind": v[0]["kind"],
+            "seconds": _median([x["seconds"] for x in v]),
+            "peak_rss_mib": _median([x["peak_rss_mib"] for x in v]),
+            "checks": [c["check"] for c in v[0]["checks"]],
+        }
         for k, v in steps.items()
     ]
     phases: dict[tuple, list[float]] = {}
@@ -625,6 +671,7 @@ def _fmt(value, unit: str = "", digits: int = 1) -> str:
 
 def evaluate_targets(sizes: dict, bundle: dict | None, definitions: dict | None) -> dict:
     """Each target of issue 8: measured value (None when not measured) and met or not."""
+
     def size(n):
         return sizes.get(str(n)) or {}
 
@@ -648,9 +695,15 @@ def evaluate_targets(sizes: dict, bundle: dict | None, definitions: dict | None)
         "definitions_load_seconds": (definitions or {}).get("validate_seconds"),
     }
     out = {}
-    for key, (label, op, limit, unit) in TARGETS.items():
+    for key, (label, _op, limit, unit) in TARGETS.items():
         value = measured[key]
-        out[key] = {"target": label, "limit": limit, "unit": unit, "measured": value, "met": None if value is None else value <= limit}
+        out[key] = {
+            "target": label,
+            "limit": limit,
+            "unit": unit,
+            "measured": value,
+            "met": None if value is None else value <= limit,
+        }
     if bundle and not bundle.get("ok"):
         out["bundle_run_seconds"]["note"] = "scorecard run failed: " + str((bundle.get("runs") or [{}])[0].get("error"))
     return out
@@ -658,12 +711,18 @@ def evaluate_targets(sizes: dict, bundle: dict | None, definitions: dict | None)
 
 def print_report(result: dict) -> None:
     m = result["machine"]
-    print(f"\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, {m['cpu_model']} — {m['os']}, Python {m['python']}, "
-          f"dagster {m['versions']['dagster']}, duckdb {m['versions']['duckdb']}, polars {m['versions']['polars']}")
-    print(f"Load average at start: {result['loadavg_start']}  (other work on the machine inflates wall times; CPU seconds are shown too)")
+    print(
+        f"\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, {m['cpu_model']} — {m['os']}, Python {m['python']}, "
+        f"dagster {m['versions']['dagster']}, duckdb {m['versions']['duckdb']}, polars {m['versions']['polars']}"
+    )
+    print(
+        f"Load average at start: {result['loadavg_start']}  (other work on the machine inflates wall times; CPU seconds are shown too)"
+    )
     print(f"Runs per size: {result['runs']} (medians); review years {result['years']}\n")
-    head = (f"{'projects':>10} {'gen s':>7} {'raw MiB':>8} {'floor s':>8} {'ingest s':>9} {'review s':>9} {'pipeline s':>11} "
-            f"{'(checks)':>9} {'×floor':>7} {'quality s':>10} {'report s/yr':>12} {'peak RSS MiB':>13} {'CPU s':>7} {'whse MiB':>9}")
+    head = (
+        f"{'projects':>10} {'gen s':>7} {'raw MiB':>8} {'floor s':>8} {'ingest s':>9} {'review s':>9} {'pipeline s':>11} "
+        f"{'(checks)':>9} {'×floor':>7} {'quality s':>10} {'report s/yr':>12} {'peak RSS MiB':>13} {'CPU s':>7} {'whse MiB':>9}"
+    )
     print(head)
     print("-" * len(head))
     for n, s in result["sizes"].items():
@@ -672,7 +731,11 @@ def print_report(result: dict) -> None:
         ratio = med.get("pipeline_seconds") / floor if med.get("pipeline_seconds") and floor else None
         per_year = med.get("report_seconds_per_year") or {}
         report = max(per_year.values()) if per_year else None
-        cpu = (med.get("cpu_user_seconds") or 0) + (med.get("cpu_system_seconds") or 0) if med.get("cpu_user_seconds") is not None else None
+        cpu = (
+            (med.get("cpu_user_seconds") or 0) + (med.get("cpu_system_seconds") or 0)
+            if med.get("cpu_user_seconds") is not None
+            else None
+        )
         print(
             f"{int(n):>10,} {_fmt(s['generation']['seconds']):>7} {_fmt(s['generation']['bytes'] / MIB):>8} {_fmt(floor, digits=2):>8} "
             f"{_fmt(med.get('ingest_seconds')):>9} {_fmt(med.get('review_seconds')):>9} {_fmt(med.get('pipeline_seconds')):>11} "
@@ -683,7 +746,9 @@ def print_report(result: dict) -> None:
     med = result["sizes"][largest].get("median") or {}
     if med.get("assets"):
         print(f"\nPer asset at {int(largest):,} projects (median wall s; step peak RSS):")
-        print(f"  {'phase':<8} {'year':<5} {'asset':<26} {'seconds':>8} {'step s':>8} {'rows in':>12} {'rows out':>12} {'RSS MiB':>8}")
+        print(
+            f"  {'phase':<8} {'year':<5} {'asset':<26} {'seconds':>8} {'step s':>8} {'rows in':>12} {'rows out':>12} {'RSS MiB':>8}"
+        )
         for a in med["assets"]:
             print(
                 f"  {a['phase']:<8} {a['partition'] or '':<5} {a['asset']:<26} {_fmt(a['seconds'], digits=2):>8} {_fmt(a['step_seconds'], digits=2):>8} "
@@ -693,15 +758,21 @@ def print_report(result: dict) -> None:
     if checks:
         print(f"\nSlowest asset-check steps at {int(largest):,} projects (median wall s):")
         for st in checks[:12]:
-            print(f"  {st['phase']:<8} {st['partition'] or '':<5} {', '.join(st['checks']) or st['step']:<60} {_fmt(st['seconds'], digits=2):>8}")
+            print(
+                f"  {st['phase']:<8} {st['partition'] or '':<5} {', '.join(st['checks']) or st['step']:<60} {_fmt(st['seconds'], digits=2):>8}"
+            )
     if result.get("definitions"):
         d = result["definitions"]
-        print(f"\nDefinitions: validate {_fmt(d['validate_seconds'], ' s', 2)} (ok={d['validate_ok']}), bare import {_fmt(d['import_seconds'], ' s', 2)}")
+        print(
+            f"\nDefinitions: validate {_fmt(d['validate_seconds'], ' s', 2)} (ok={d['validate_ok']}), bare import {_fmt(d['import_seconds'], ' s', 2)}"
+        )
     if result.get("bundle"):
         b = result["bundle"]
-        print(f"Bundled data `scorecard run`: {_fmt(b['seconds'], ' s')} ok={b['ok']} peak RSS {_fmt(b['peak_rss_mib'], ' MiB', 0)}")
+        print(
+            f"Bundled data `scorecard run`: {_fmt(b['seconds'], ' s')} ok={b['ok']} peak RSS {_fmt(b['peak_rss_mib'], ' MiB', 0)}"
+        )
     print("\nTargets:")
-    for key, t in result["targets"].items():
+    for t in result["targets"].values():
         state = "not measured" if t["met"] is None else ("MET" if t["met"] else "MISSED")
         print(f"  {state:<12} {t['target']}: {_fmt(t['measured'], digits=2)} (limit {t['limit']} {t['unit']})")
 
@@ -714,9 +785,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--smoke", action="store_true", help="N=200, 1 run, no report, no bundle/definitions runs")
     ap.add_argument("--report", dest="report", action="store_true", default=None, help="also time the report per year")
     ap.add_argument("--no-report", dest="report", action="store_false")
-    ap.add_argument("--bundle", dest="bundle", action="store_true", default=None, help="time `scorecard run` on data/raw")
+    ap.add_argument(
+        "--bundle", dest="bundle", action="store_true", default=None, help="time `scorecard run` on data/raw"
+    )
     ap.add_argument("--no-bundle", dest="bundle", action="store_false")
-    ap.add_argument("--no-checks", action="store_true", help="run the same assets without the Great Expectations asset checks")
+    ap.add_argument(
+        "--no-checks", action="store_true", help="run the same assets without the Great Expectations asset checks"
+    )
     ap.add_argument("--large-runs", type=int, default=None, help="runs for sizes ≥ 100,000 (default: --runs)")
     ap.add_argument("--seed", type=int, default=2017)
     ap.add_argument("--format", choices=("csv", "parquet"), default="csv")
@@ -782,7 +857,10 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="scorecard-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"bench: sizes {sizes}, {runs} run(s) each, years {years}, report {'on' if report else 'off'}; work folder {work}", flush=True)
+    print(
+        f"bench: sizes {sizes}, {runs} run(s) each, years {years}, report {'on' if report else 'off'}; work folder {work}",
+        flush=True,
+    )
     try:
         for n in sizes:
             folder = work / f"n{n}"
@@ -805,7 +883,10 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds": _median([f["seconds"] for f in floors]),
                 "runs": [f["seconds"] for f in floors],
                 "datasets": {
-                    name: {**floors[0]["datasets"][name], "seconds": _median([f["datasets"][name]["seconds"] for f in floors])}
+                    name: {
+                        **floors[0]["datasets"][name],
+                        "seconds": _median([f["datasets"][name]["seconds"] for f in floors]),
+                    }
                     for name in floors[0]["datasets"]
                 },
             }
@@ -816,7 +897,18 @@ def main(argv: list[str] | None = None) -> int:
                 wh = folder / "warehouse.duckdb"
                 for p in folder.glob("warehouse.duckdb*"):
                     p.unlink()
-                argv = _me("--one", n, "--raw", raw, "--warehouse", wh, "--reports", folder / "reports", "--years", ",".join(map(str, years)))
+                argv = _me(
+                    "--one",
+                    n,
+                    "--raw",
+                    raw,
+                    "--warehouse",
+                    wh,
+                    "--reports",
+                    folder / "reports",
+                    "--years",
+                    ",".join(map(str, years)),
+                )
                 if report:
                     argv.append("--report")
                 if args.no_checks:
@@ -835,7 +927,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"report {_fmt(payload.get('report_seconds'), ' s')}, peak RSS {_fmt(payload.get('peak_rss_mib'), ' MiB', 0)} (load {load[0]})",
                     flush=True,
                 )
-                for err in ([payload["error"]] if payload.get("error") else payload.get("failed_phases", [])):
+                for err in [payload["error"]] if payload.get("error") else payload.get("failed_phases", []):
                     print("    failed: " + str(err).replace("\n", "\n    ")[:600], flush=True)
             result["sizes"][str(n)] = {
                 "n": n,
@@ -855,18 +947,42 @@ def main(argv: list[str] | None = None) -> int:
             spawn(_me("--generate", n, "--out", folder / "raw", "--seed", args.seed, "--format", args.format))
             out_html = RESULTS_DIR / f"profile-{n}.html"
             RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-            r = spawn(_me("--one", n, "--raw", folder / "raw", "--warehouse", folder / "w.duckdb", "--reports", folder / "reports",
-                          "--years", ",".join(map(str, years)), "--profile-out", out_html,
-                          *(["--no-checks"] if args.no_checks else [])), verbose=args.verbose)
-            result["profile"] = {"n": n, "html": str(out_html), "text": str(out_html.with_suffix(".txt")),
-                                 "pipeline_seconds": (r["payload"] or {}).get("pipeline_seconds")}
+            r = spawn(
+                _me(
+                    "--one",
+                    n,
+                    "--raw",
+                    folder / "raw",
+                    "--warehouse",
+                    folder / "w.duckdb",
+                    "--reports",
+                    folder / "reports",
+                    "--years",
+                    ",".join(map(str, years)),
+                    "--profile-out",
+                    out_html,
+                    *(["--no-checks"] if args.no_checks else []),
+                ),
+                verbose=args.verbose,
+            )
+            result["profile"] = {
+                "n": n,
+                "html": str(out_html),
+                "text": str(out_html.with_suffix(".txt")),
+                "pipeline_seconds": (r["payload"] or {}).get("pipeline_seconds"),
+            }
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
         if definitions_runs:
             print("\n[definitions] dagster definitions validate …", flush=True)
             result["definitions"] = measure_definitions(definitions_runs)
         else:
-            result["definitions"] = {"skipped": True, "validate_seconds": None, "import_seconds": None, "validate_ok": None}
+            result["definitions"] = {
+                "skipped": True,
+                "validate_seconds": None,
+                "import_seconds": None,
+                "validate_ok": None,
+            }
         if bundle:
             print("\n[bundle] scorecard run on data/raw …", flush=True)
             result["bundle"] = measure_bundle(runs, work, args.verbose)

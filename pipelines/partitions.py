@@ -17,7 +17,9 @@ review_years = dg.TimeWindowPartitionsDefinition(
 )
 
 # Year Y reads year Y-1 of the same asset (previous grade, recommendation, termination history).
-previous_year = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True)
+previous_year = dg.TimeWindowPartitionMapping(
+    start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True
+)
 
 
 def years_of(context: dg.AssetExecutionContext) -> list[int]:

@@ -97,7 +97,9 @@ def warehouse_lock(database: str | Path, timeout: float | None = None, echo=None
                 time.sleep(0.2)
         fh.seek(0)
         fh.truncate()
-        fh.write(f"PID {os.getpid()}: {' '.join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))[:200]}\n")
+        fh.write(
+            f"PID {os.getpid()}: {' '.join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))[:200]}\n"
+        )
         fh.flush()
         with _held_guard:
             _held[key] = [fh, 1]
@@ -161,7 +163,10 @@ def default_resources() -> dict:
     return {
         "warehouse": Warehouse(database=str(s.warehouse), connection_config=connection_config),
         "paths": ScorecardPaths(
-            raw_dir=str(s.raw_dir), reports_dir=str(s.reports_dir), rubric=str(s.rubric), report_lang=s.report_lang,
+            raw_dir=str(s.raw_dir),
+            reports_dir=str(s.reports_dir),
+            rubric=str(s.rubric),
+            report_lang=s.report_lang,
             feedback_dir=str(s.feedback_dir or ""),
         ),
     }

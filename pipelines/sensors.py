@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from pipelines.jobs import annual_review_job, ingest_job
-from pipelines.resources import ScorecardPaths
 from pipelines.partitions import FIRST_REVIEW_YEAR
+from pipelines.resources import ScorecardPaths
 from pipelines.schedules import REVIEW_TIMEZONE, automation_default_status
 from scorecard.files import file_sha256
 from scorecard.reader import ingested_files

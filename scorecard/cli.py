@@ -12,6 +12,7 @@ import click
 
 from scorecard.settings import get_settings
 
+
 def default_years() -> str:
     """The programme's review years: first review year .. end of its period (programme file)."""
     from scorecard.programme import load_programme
@@ -107,9 +108,12 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--years", default=lambda: os.environ.get("SCORECARD_YEARS") or default_years(),
-              show_default="the programme's review years",
-              help="Review years, e.g. 2018 or 2017-2019. Missing earlier years are scored first; later scored years are rescored.")
+@click.option(
+    "--years",
+    default=lambda: os.environ.get("SCORECARD_YEARS") or default_years(),
+    show_default="the programme's review years",
+    help="Review years, e.g. 2018 or 2017-2019. Missing earlier years are scored first; later scored years are rescored.",
+)
 def run(years: str) -> None:
     """Run the whole review in-process: ingest → warehouse → review → summary → quality → report."""
     year_list = _parse_years(years)
@@ -138,10 +142,16 @@ def run(years: str) -> None:
 @cli.command("generate-sample")
 @click.option("--projects", default=450, show_default=True, help="Number of projects.")
 @click.option("--seed", default=2017, show_default=True, help="Random seed (same seed, same files).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder."
+)
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
-@click.option("--messy/--clean", default=False, show_default=True,
-              help="Messy: the bundled data's real-world mess (XLSX, GBK, Chinese headers, bad rows).")
+@click.option(
+    "--messy/--clean",
+    default=False,
+    show_default=True,
+    help="Messy: the bundled data's real-world mess (XLSX, GBK, Chinese headers, bad rows).",
+)
 def generate_sample(projects: int, seed: int, out_dir: Path, fmt: str, messy: bool) -> None:
     """Write a programme dataset (the docs/data-contract.md family of files) for tests and benchmarks."""
     from scorecard.generate import generate
@@ -166,11 +176,21 @@ def docs() -> None:
 
 
 @cli.command("backup")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=lambda: os.environ.get("SCORECARD_BACKUP_DIR"), required=True,
-              help="Folder of the snapshots (default $SCORECARD_BACKUP_DIR).")
-@click.option("--keep", type=click.IntRange(min=1), default=lambda: int(os.environ.get("SCORECARD_BACKUP_KEEP", "7")),
-              show_default="7 or $SCORECARD_BACKUP_KEEP", help="How many snapshots to keep (the oldest are removed).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: os.environ.get("SCORECARD_BACKUP_DIR"),
+    required=True,
+    help="Folder of the snapshots (default $SCORECARD_BACKUP_DIR).",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=lambda: int(os.environ.get("SCORECARD_BACKUP_KEEP", "7")),
+    show_default="7 or $SCORECARD_BACKUP_KEEP",
+    help="How many snapshots to keep (the oldest are removed).",
+)
 def backup_command(out_dir: Path, keep: int) -> None:
     """Snapshot the warehouse (under the writer lock), reports, portal accounts and audit log, rubric."""
     from scorecard.backup import BackupError, backup
@@ -183,9 +203,13 @@ def backup_command(out_dir: Path, keep: int) -> None:
 
 @cli.command("restore")
 @click.argument("backup_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Restore into this empty data folder (warehouse/, reports/, portal/, config/) instead of "
-              "the configured locations.")
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Restore into this empty data folder (warehouse/, reports/, portal/, config/) instead of "
+    "the configured locations.",
+)
 def restore_command(backup_dir: Path, into: Path | None) -> None:
     """Restore a snapshot (or the newest one in BACKUP_DIR) into an empty data folder, hashes checked first."""
     from scorecard.backup import BackupError, restore

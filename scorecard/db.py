@@ -65,7 +65,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("COMMIT")
 
 
-def connect(path: Path | str, *, read_only: bool = False, threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str, *, read_only: bool = False, threads: int | None = None, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating its folder), with the settings' threads / memory limit."""
     config: dict[str, Any] = {}
     if threads:

@@ -16,8 +16,14 @@ def datasets_markdown() -> str:
         "Headers may be the English name or the Chinese header; codes may be the code or its Chinese label.",
     ]
     for d in DATASETS.values():
-        out += ["", f"## `{d.name}` {d.zh}", "", f"Key: ({', '.join(d.key)})"
-                + ("; every `project_id` must be a clean project." if d.references_projects else "."), ""]
+        out += [
+            "",
+            f"## `{d.name}` {d.zh}",
+            "",
+            f"Key: ({', '.join(d.key)})"
+            + ("; every `project_id` must be a clean project." if d.references_projects else "."),
+            "",
+        ]
         out += ["| column | 中文 header | type | rule |", "|---|---|---|---|"]
         for c in d.columns:
             rule = []

@@ -123,7 +123,9 @@ def _text_form(column: Column) -> pl.Expr:
         expr = _thousands(_nfkc(name).str.replace(r"\s*年$", "")).str.replace(r"\.0+$", "")
     elif column.type == DATE:
         text = _nfkc(name)
-        parts = text.str.extract_groups(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$")
+        parts = text.str.extract_groups(
+            r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$"
+        )
         iso = pl.concat_str(
             parts.struct.field("1"),
             pl.lit("-"),
@@ -179,7 +181,11 @@ def _problem(column: Column, raw: pl.Expr, text: pl.Expr, value: pl.Expr) -> pl.
     if column.type == CODE:
         allowed = ", ".join(column.codes)
         checks.append(
-            (present & ~text.is_in(list(column.codes)), "unknown_code", f"{name} is not a known code (expected one of: {allowed}, or the Chinese label)")
+            (
+                present & ~text.is_in(list(column.codes)),
+                "unknown_code",
+                f"{name} is not a known code (expected one of: {allowed}, or the Chinese label)",
+            )
         )
     if column.type in (DECIMAL, INT):
         kind = "a whole number" if column.type == INT else "a number"
@@ -194,15 +200,27 @@ def _problem(column: Column, raw: pl.Expr, text: pl.Expr, value: pl.Expr) -> pl.
             )
     if column.type == DATE:
         checks.append(
-            (present & value.is_null(), "bad_date", f"{name} is not a date (expected YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, YYYY.MM.DD or an Excel date)")
+            (
+                present & value.is_null(),
+                "bad_date",
+                f"{name} is not a date (expected YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, YYYY.MM.DD or an Excel date)",
+            )
         )
         checks.append(
-            (value.is_not_null() & ((value < MIN_DATE) | (value > MAX_DATE)), "date_out_of_range", f"{name} is outside {MIN_DATE}..{MAX_DATE}")
+            (
+                value.is_not_null() & ((value < MIN_DATE) | (value > MAX_DATE)),
+                "date_out_of_range",
+                f"{name} is outside {MIN_DATE}..{MAX_DATE}",
+            )
         )
     if column.type == BOOL:
-        checks.append((present & value.is_null(), "bad_bool", f"{name} is not a yes/no value (true/false, 1/0, yes/no, 是/否)"))
+        checks.append(
+            (present & value.is_null(), "bad_bool", f"{name} is not a yes/no value (true/false, 1/0, yes/no, 是/否)")
+        )
     if column.type == PERIOD:
-        checks.append((present & ~text.str.contains(r"^20\d{2}Q[1-4]$"), "bad_period", f"{name} is not a quarter like 2018Q4"))
+        checks.append(
+            (present & ~text.str.contains(r"^20\d{2}Q[1-4]$"), "bad_period", f"{name} is not a quarter like 2018Q4")
+        )
     for bound, op, words in ((column.min, "lt", ">="), (column.gt, "le", ">"), (column.max, "gt", "<=")):
         if bound is None:
             continue
@@ -268,15 +286,15 @@ def normalise(dataset: Dataset, raw: pl.DataFrame) -> tuple[pl.DataFrame, dict[s
     ).drop([f"_n_{c.name}" for c in dataset.columns])
     frame = frame.with_columns([pl.col(c.name).alias(f"_r_{c.name}") for c in dataset.columns]).with_columns(typed_cols)
     for col in dataset.columns:
-        problem_cols.append(_problem(col, pl.col(f"_r_{col.name}"), pl.col(f"_t_{col.name}"), pl.col(col.name)).alias(f"_p_{col.name}"))
+        problem_cols.append(
+            _problem(col, pl.col(f"_r_{col.name}"), pl.col(f"_t_{col.name}"), pl.col(col.name)).alias(f"_p_{col.name}")
+        )
     frame = frame.with_columns(problem_cols)
     names = [c.name for c in dataset.columns]
     first = pl.coalesce([pl.when(pl.col(f"_p_{n}").is_not_null()).then(pl.lit(n)) for n in names])
     frame = frame.with_columns(_problem_column=first).with_columns(
         _problem=pl.coalesce([pl.col(f"_p_{n}") for n in names]),
-        _problem_value=pl.coalesce(
-            [pl.when(pl.col("_problem_column") == n).then(pl.col(f"_r_{n}")) for n in names]
-        ),
+        _problem_value=pl.coalesce([pl.when(pl.col("_problem_column") == n).then(pl.col(f"_r_{n}")) for n in names]),
     )
     if EXTRA in frame.columns:
         # More cells than the header has columns: the values are probably shifted by an unquoted
@@ -293,16 +311,18 @@ def normalise(dataset: Dataset, raw: pl.DataFrame) -> tuple[pl.DataFrame, dict[s
     return frame, {k: int(v) for k, v in changed.items() if v}
 
 
-def _flag(frame: pl.DataFrame, condition: pl.Expr, column: str | None, code: str, message: pl.Expr | str) -> pl.DataFrame:
+def _flag(
+    frame: pl.DataFrame, condition: pl.Expr, column: str | None, code: str, message: pl.Expr | str
+) -> pl.DataFrame:
     """Set a problem on rows that have none yet and meet ``condition``."""
     message = pl.lit(message) if isinstance(message, str) else message
     hit = pl.col("_problem").is_null() & condition.fill_null(False)
     return frame.with_columns(
         _problem=pl.when(hit).then(pl.concat_str(pl.lit(f"{code}|"), message)).otherwise(pl.col("_problem")),
         _problem_column=pl.when(hit).then(pl.lit(column)).otherwise(pl.col("_problem_column")),
-        _problem_value=pl.when(hit & pl.lit(column is not None)).then(
-            pl.col(column).cast(pl.String) if column else pl.lit(None, dtype=pl.String)
-        ).otherwise(pl.col("_problem_value")),
+        _problem_value=pl.when(hit & pl.lit(column is not None))
+        .then(pl.col(column).cast(pl.String) if column else pl.lit(None, dtype=pl.String))
+        .otherwise(pl.col("_problem_value")),
     )
 
 
@@ -324,7 +344,13 @@ def check_rows(dataset: Dataset, frame: pl.DataFrame, known_projects: pl.Series 
     # first occurrence of a key among the valid rows is the row to keep.
     frame = frame.with_columns(_dup=ok & ~pl.when(ok).then(pl.struct(key)).is_first_distinct())
     key_text = pl.concat_str([pl.lit(f"{k}=") + pl.col(k).cast(pl.String) for k in key], separator=", ")
-    frame = _flag(frame, pl.col("_dup"), key[-1], "duplicate_key", pl.lit("duplicate key (") + key_text + pl.lit("); the first row with this key is kept"))
+    frame = _flag(
+        frame,
+        pl.col("_dup"),
+        key[-1],
+        "duplicate_key",
+        pl.lit("duplicate key (") + key_text + pl.lit("); the first row with this key is kept"),
+    )
     return frame.drop("_dup")
 
 
@@ -340,23 +366,34 @@ def ingest_files(dataset: Dataset, files: list[RawFile], known_projects: pl.Seri
         for i, f in enumerate(files)
     ]
     empty = pl.DataFrame(
-        schema={**{n: pl.String for n in names}, ROW: pl.Int64, EXTRA: pl.String, "_file_index": pl.Int32, "_source_file": pl.String, "_file_sha256": pl.String}
+        schema={
+            **{n: pl.String for n in names},
+            ROW: pl.Int64,
+            EXTRA: pl.String,
+            "_file_index": pl.Int32,
+            "_source_file": pl.String,
+            "_file_sha256": pl.String,
+        }
     )
     frames = [f if EXTRA in f.columns else f.with_columns(pl.lit(None, dtype=pl.String).alias(EXTRA)) for f in frames]
     raw = pl.concat([f.select(empty.columns) for f in frames], how="vertical") if frames else empty
     frame, normalised = normalise(dataset, raw)
     frame = check_rows(dataset, frame, known_projects)
     bad = pl.col("_problem").is_not_null()
-    quarantine = frame.filter(bad).select(
-        dataset=pl.lit(dataset.name),
-        source_file=pl.col("_source_file"),
-        source_row=pl.col(ROW).cast(pl.Int32),
-        column_name=pl.col("_problem_column"),
-        value=pl.col("_problem_value").str.slice(0, 200),
-        reason_code=pl.col("_problem").str.split_exact("|", 1).struct.field("field_0"),
-        reason=pl.col("_problem").str.splitn("|", 2).struct.field("field_1"),
-        file_sha256=pl.col("_file_sha256"),
-    ).cast(QUARANTINE_SCHEMA)
+    quarantine = (
+        frame.filter(bad)
+        .select(
+            dataset=pl.lit(dataset.name),
+            source_file=pl.col("_source_file"),
+            source_row=pl.col(ROW).cast(pl.Int32),
+            column_name=pl.col("_problem_column"),
+            value=pl.col("_problem_value").str.slice(0, 200),
+            reason_code=pl.col("_problem").str.split_exact("|", 1).struct.field("field_0"),
+            reason=pl.col("_problem").str.splitn("|", 2).struct.field("field_1"),
+            file_sha256=pl.col("_file_sha256"),
+        )
+        .cast(QUARANTINE_SCHEMA)
+    )
     # Each quarantined row as sent, for the feedback workbooks: normalise and check_rows keep the row
     # order of ``raw``, so the same mask picks the same rows from it.
     sent = raw.filter(frame["_problem"].is_not_null()).select(pl.struct([*names, EXTRA]).struct.json_encode())
@@ -422,7 +459,9 @@ def load_dataset(
         upstream = row[0][0] if row else ""
     shas = [file_sha256(p) for p in paths]
     fp = fingerprint(paths, shas, upstream)
-    previous = con.sql("SELECT fingerprint, load_id FROM raw.load_state WHERE dataset = $d", params={"d": dataset.name}).fetchall()
+    previous = con.sql(
+        "SELECT fingerprint, load_id FROM raw.load_state WHERE dataset = $d", params={"d": dataset.name}
+    ).fetchall()
     if previous and previous[0][0] == fp and not force:
         return summary_from_log(con, dataset.name, unchanged=True)
 
@@ -451,9 +490,17 @@ def load_dataset(
             for i, s in enumerate(result.files)
         ],
         schema={
-            "load_id": pl.String, "dataset": pl.String, "source_file": pl.String, "file_sha256": pl.String,
-            "file_bytes": pl.Int64, "rows_read": pl.Int32, "rows_clean": pl.Int32, "rows_quarantined": pl.Int32,
-            "normalised_cells": pl.Int32, "ignored_columns": pl.String, "loaded_at": pl.Datetime,
+            "load_id": pl.String,
+            "dataset": pl.String,
+            "source_file": pl.String,
+            "file_sha256": pl.String,
+            "file_bytes": pl.Int64,
+            "rows_read": pl.Int32,
+            "rows_clean": pl.Int32,
+            "rows_quarantined": pl.Int32,
+            "normalised_cells": pl.Int32,
+            "ignored_columns": pl.String,
+            "loaded_at": pl.Datetime,
         },
     )
     columns = ", ".join([*dataset.column_names, "_source_file", "_source_row", "_file_sha256", "_loaded_at"])
@@ -466,7 +513,9 @@ def load_dataset(
         con.execute(f"INSERT INTO raw.quarantine ({qcols}) SELECT {qcols} FROM quarantine")
         con.execute(f"INSERT INTO raw.quarantine_history ({qcols}) SELECT {qcols} FROM quarantine")
         con.execute("DELETE FROM raw.quarantine_rows WHERE dataset = $d", {"d": dataset.name})
-        con.execute("INSERT INTO raw.quarantine_rows SELECT dataset, source_file, source_row, cells, load_id FROM quarantine")
+        con.execute(
+            "INSERT INTO raw.quarantine_rows SELECT dataset, source_file, source_row, cells, load_id FROM quarantine"
+        )
         con.execute("INSERT INTO raw.load_log SELECT * FROM log")
         con.execute("DELETE FROM raw.load_state WHERE dataset = $d", {"d": dataset.name})
         con.execute(
@@ -477,7 +526,9 @@ def load_dataset(
     return summary_from_log(con, dataset.name, unchanged=False, normalised=result.normalised)
 
 
-def summary_from_log(con: duckdb.DuckDBPyConnection, dataset: str, unchanged: bool, normalised: dict | None = None) -> dict:
+def summary_from_log(
+    con: duckdb.DuckDBPyConnection, dataset: str, unchanged: bool, normalised: dict | None = None
+) -> dict:
     """The latest load of a dataset, per file, as recorded in raw.load_log."""
     rows = con.sql(
         """
@@ -497,8 +548,13 @@ def summary_from_log(con: duckdb.DuckDBPyConnection, dataset: str, unchanged: bo
         "unchanged": unchanged,
         "files": [
             {
-                "file": r[0], "sha256": r[1], "rows_read": r[2], "rows_clean": r[3], "rows_quarantined": r[4],
-                "normalised_cells": r[6], "ignored_columns": r[5] or "",
+                "file": r[0],
+                "sha256": r[1],
+                "rows_read": r[2],
+                "rows_clean": r[3],
+                "rows_quarantined": r[4],
+                "normalised_cells": r[6],
+                "ignored_columns": r[5] or "",
             }
             for r in rows
         ],

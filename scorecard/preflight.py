@@ -20,8 +20,8 @@ import duckdb
 import polars as pl
 
 from scorecard.contracts import DATASETS, Dataset
-from scorecard.ingest import QUARANTINE_SCHEMA, ingest_files
 from scorecard.files import raw_files
+from scorecard.ingest import QUARANTINE_SCHEMA, ingest_files
 from scorecard.reader import FileError, RawFile, read_file
 from scorecard.reasons import explain
 

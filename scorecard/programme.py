@@ -156,7 +156,10 @@ def _render(model: ProgrammeFile, path: Path) -> ProgrammeFile:
             for lang in ("name_zh", "name_en")
         }
         targets.append(t.model_copy(update=update))
-    budget = {lang: texts.fill(getattr(model, lang), base, f"{path}: {lang}", ProgrammeError) for lang in ("budget_zh", "budget_en")}
+    budget = {
+        lang: texts.fill(getattr(model, lang), base, f"{path}: {lang}", ProgrammeError)
+        for lang in ("budget_zh", "budget_en")
+    }
     return model.model_copy(update={"targets": targets, **budget})
 
 

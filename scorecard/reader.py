@@ -50,7 +50,9 @@ class RawFile:
     headers: list[str] = field(default_factory=list)  # the header cells as written, column c{i} = headers[i]
     ignored_columns: list[str] = field(default_factory=list)
     blank_rows: int = 0
-    template_rows: list[int] = field(default_factory=list)  # rows of a fill-in template skipped (English header, example)
+    template_rows: list[int] = field(
+        default_factory=list
+    )  # rows of a fill-in template skipped (English header, example)
 
 
 def dataset_files(raw_dir: Path, dataset: Dataset) -> list[Path]:
@@ -110,7 +112,10 @@ def read_file(path: Path, dataset: Dataset, sha256: str | None = None) -> RawFil
 # What a non-CSV file looks like in its first bytes: (magic, what it is).
 MAGIC = (
     (b"PK\x03\x04", "a zip archive (an .xlsx workbook?) with a CSV name; save it as .xlsx or export it as CSV"),
-    (b"\xd0\xcf\x11\xe0", "an Office (OLE) file — an old .xls or an encrypted workbook — with a CSV name; export it as CSV"),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "an Office (OLE) file — an old .xls or an encrypted workbook — with a CSV name; export it as CSV",
+    ),
     (b"PAR1", "a Parquet file with a CSV name; name it .parquet"),
     (b"%PDF", "a PDF document, not a CSV export"),
     (b"\x89PNG", "a PNG image, not a CSV export"),
@@ -129,7 +134,9 @@ def decode(path: Path, data: bytes) -> tuple[bytes, str, str]:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise FileError(path, "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 text") from None
+            raise FileError(
+                path, "the file starts with a UTF-16 byte-order mark but is not valid UTF-16 text"
+            ) from None
         return text.encode("utf-8"), "utf-16", text
     if data.startswith(b"\xef\xbb\xbf"):
         data, encoding = data[3:], "utf-8-sig"
@@ -205,7 +212,9 @@ def _read_csv_strict(path: Path, text: str, delimiter: str) -> tuple[pl.DataFram
     except csv.Error as exc:
         row = len(records) + 1  # the spreadsheet row of the record that failed (header = 1)
         if "unexpected end of data" in str(exc) or "EOF" in str(exc):
-            raise FileError(path, f"the CSV is cut off inside a quoted field (starting at row {row}); the file is incomplete") from None
+            raise FileError(
+                path, f"the CSV is cut off inside a quoted field (starting at row {row}); the file is incomplete"
+            ) from None
         raise FileError(path, f"cannot parse as CSV with delimiter {delimiter!r}: row {row}: {exc}") from None
     header = records[0] if records else []
     width = len(header)
@@ -220,7 +229,10 @@ def _read_csv_strict(path: Path, text: str, delimiter: str) -> tuple[pl.DataFram
         rest = [c for c in record[width:] if c.strip()]
         extra.append(delimiter.join(record[width:]) if rest else None)
     frame = pl.DataFrame(
-        {**{f"c{i}": pl.Series(col, dtype=pl.String) for i, col in enumerate(columns)}, EXTRA: pl.Series(extra, dtype=pl.String)},
+        {
+            **{f"c{i}": pl.Series(col, dtype=pl.String) for i, col in enumerate(columns)},
+            EXTRA: pl.Series(extra, dtype=pl.String),
+        },
         height=len(body),
     )
     return frame, header
@@ -230,8 +242,14 @@ def _read_csv_strict(path: Path, text: str, delimiter: str) -> tuple[pl.DataFram
 
 HEADER_SEARCH_ROWS = 30
 _EXCEL_ERRORS = {
-    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
-    "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+    "Div0": "#DIV/0!",
+    "NA": "#N/A",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "GettingData": "#GETTING_DATA",
 }
 
 
@@ -268,7 +286,9 @@ def _read_xlsx(path: Path, dataset: Dataset) -> RawFile:
 
     head = path.read_bytes()[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileError(path, "the workbook is encrypted (password-protected) or an old .xls file; save it as an unprotected .xlsx")
+        raise FileError(
+            path, "the workbook is encrypted (password-protected) or an old .xls file; save it as an unprotected .xlsx"
+        )
     if not head.startswith(b"PK"):
         raise FileError(path, "not a valid .xlsx workbook (not a zip archive); the file may be corrupt")
     found: list[tuple[str, pl.DataFrame, int]] = []
@@ -285,7 +305,9 @@ def _read_xlsx(path: Path, dataset: Dataset) -> RawFile:
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # fastexcel raises its own error classes (and pyo3 panics)
-        raise FileError(path, f"cannot read the workbook: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise FileError(
+            path, f"cannot read the workbook: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     if not names or not empty_sheets < len(names):
         raise FileError(path, "the workbook is empty (no cells in any sheet); expected a header row and data rows")
     if not found:
@@ -313,16 +335,13 @@ def _read_parquet(path: Path) -> RawFile:
     try:
         frame = pl.read_parquet(path)
         headers = [str(c) for c in frame.columns]
-        frame = frame.select(
-            [
-                pl.col(c).cast(pl.String).alias(f"c{i}")
-                for i, c in enumerate(frame.columns)
-            ]
-        )
+        frame = frame.select([pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(frame.columns)])
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:
-        raise FileError(path, f"cannot read as Parquet: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise FileError(
+            path, f"cannot read as Parquet: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(EXTRA))
     return RawFile(path, "", 0, _with_rows(frame, 2), headers=headers)
 
@@ -382,7 +401,8 @@ def _map_headers(raw: RawFile, dataset: Dataset) -> None:
         if col.name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col.name))
     blank = pl.all_horizontal(
-        [pl.col(c.name).is_null() | (pl.col(c.name).str.strip_chars() == "") for c in dataset.columns] + [pl.col(EXTRA).is_null()]
+        [pl.col(c.name).is_null() | (pl.col(c.name).str.strip_chars() == "") for c in dataset.columns]
+        + [pl.col(EXTRA).is_null()]
     )
     raw.blank_rows = int(frame.select(blank.sum()).item())
     template = _template_rows(frame, dataset, known) & ~blank

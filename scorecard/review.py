@@ -183,7 +183,9 @@ def stale_years(con: duckdb.DuckDBPyConnection, schema: str = "mart") -> list[in
     ]
 
 
-def _score_one(con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema: str, programme: Programme) -> dict[str, Any]:
+def _score_one(
+    con: duckdb.DuckDBPyConnection, year: int, rubric: Rubric, schema: str, programme: Programme
+) -> dict[str, Any]:
     params = review_params(year, rubric, programme)
     # The SQL reads earlier years through this view, whatever the target schema.
     con.execute(
@@ -246,8 +248,11 @@ def summarize_year(
     ensure_mart(con, schema)
     params = review_params(year, rubric, programme)
     # the summary reads what the review measured, in the target schema (never the facts)
-    for view, table in (("scored_review", "project_review"), ("scored_measure", "review_measure"),
-                        ("scored_disbursement", "disbursement_by_year")):
+    for view, table in (
+        ("scored_review", "project_review"),
+        ("scored_measure", "review_measure"),
+        ("scored_disbursement", "disbursement_by_year"),
+    ):
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {schema}.{table}")
     _load_programme_targets(con, programme)
     for path in sql_files("summary"):

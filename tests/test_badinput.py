@@ -97,9 +97,12 @@ def test_catalogue_case(case, tmp_path, warehouse):
         assert not any(expected_q.values()), "an accepted case quarantines nothing"
 
     for name in files:
-        clean_rows = [r[0] for r in con.sql(
-            f"SELECT _source_row FROM raw.{dataset.name} WHERE _source_file = ? ORDER BY 1", params=[name]
-        ).fetchall()]
+        clean_rows = [
+            r[0]
+            for r in con.sql(
+                f"SELECT _source_row FROM raw.{dataset.name} WHERE _source_file = ? ORDER BY 1", params=[name]
+            ).fetchall()
+        ]
         quarantined = con.sql(
             "SELECT source_row, column_name, reason_code, reason FROM raw.quarantine "
             "WHERE dataset = ? AND source_file = ? ORDER BY 1",
@@ -157,8 +160,19 @@ def test_catalogue_covers_the_issue():
         for rows in q.values() if isinstance(q, dict) else [q]:
             reasons |= {r[2].split(":")[0] for r in rows}
     assert reasons >= {
-        "missing_value", "too_long", "unknown_code", "bad_number", "bad_date", "date_out_of_range", "bad_bool",
-        "bad_period", "out_of_range", "row_rule", "unknown_project", "duplicate_key", "extra_cells",
+        "missing_value",
+        "too_long",
+        "unknown_code",
+        "bad_number",
+        "bad_date",
+        "date_out_of_range",
+        "bad_bool",
+        "bad_period",
+        "out_of_range",
+        "row_rule",
+        "unknown_project",
+        "duplicate_key",
+        "extra_cells",
     }
 
 

@@ -30,8 +30,23 @@ def smoke(tmp_path_factory) -> dict:
 
 
 def test_top_level_fields(smoke):
-    for key in ("date", "machine", "loadavg_start", "loadavg_end", "smoke", "runs", "years", "format", "report_included",
-                "sizes", "definitions", "bundle", "profile", "targets", "complete"):
+    for key in (
+        "date",
+        "machine",
+        "loadavg_start",
+        "loadavg_end",
+        "smoke",
+        "runs",
+        "years",
+        "format",
+        "report_included",
+        "sizes",
+        "definitions",
+        "bundle",
+        "profile",
+        "targets",
+        "complete",
+    ):
         assert key in smoke, key
     assert smoke["smoke"] is True and smoke["runs"] == 1 and smoke["years"] == [2017, 2018, 2019]
     assert smoke["report_included"] is False
@@ -52,9 +67,23 @@ def test_size_fields(smoke):
 
     (run,) = size["runs"]
     assert run["success"] is True
-    for key in ("definitions_import_seconds", "ingest_seconds", "review_seconds", "pipeline_seconds", "check_seconds",
-                "total_seconds", "peak_rss_mib", "cpu_user_seconds", "cpu_system_seconds", "warehouse_bytes", "phases",
-                "assets", "steps", "loadavg_start", "child_wall_seconds"):
+    for key in (
+        "definitions_import_seconds",
+        "ingest_seconds",
+        "review_seconds",
+        "pipeline_seconds",
+        "check_seconds",
+        "total_seconds",
+        "peak_rss_mib",
+        "cpu_user_seconds",
+        "cpu_system_seconds",
+        "warehouse_bytes",
+        "phases",
+        "assets",
+        "steps",
+        "loadavg_start",
+        "child_wall_seconds",
+    ):
         assert key in run, key
     assert run["peak_rss_mib"] > 0 and run["pipeline_seconds"] > 0
     assert run["report_seconds"] is None  # smoke: no report
@@ -68,7 +97,17 @@ def test_size_fields(smoke):
 
 def test_asset_fields(smoke):
     assets = {(a["asset"], a["partition"]): a for a in smoke["sizes"]["200"]["median"]["assets"]}
-    for key in ("asset", "phase", "partition", "step", "seconds", "step_seconds", "rows_in", "rows_out", "step_peak_rss_mib"):
+    for key in (
+        "asset",
+        "phase",
+        "partition",
+        "step",
+        "seconds",
+        "step_seconds",
+        "rows_in",
+        "rows_out",
+        "step_peak_rss_mib",
+    ):
         assert all(key in a for a in assets.values()), key
     raw = assets[("raw/projects", None)]
     assert raw["rows_in"] == 200 and raw["rows_out"] == 200 and raw["seconds"] >= 0 and raw["step_peak_rss_mib"] > 0

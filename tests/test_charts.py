@@ -14,8 +14,9 @@ def _figs():
 
 
 def test_chart_images_are_png_of_the_requested_size():
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     images = chart_images(_figs())
     png = images["bars"]

@@ -16,7 +16,11 @@ TEXT_SUFFIXES = {".py", ".sql", ".md", ".yaml", ".yml", ".j2", ".toml", ".cfg", 
 def tracked_files() -> list[Path]:
     out = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
     paths = [PROJECT_ROOT / line for line in out.splitlines()]
-    return [p for p in paths if p.suffix in TEXT_SUFFIXES and p.is_file() and "data" not in p.relative_to(PROJECT_ROOT).parts[:1]]
+    return [
+        p
+        for p in paths
+        if p.suffix in TEXT_SUFFIXES and p.is_file() and "data" not in p.relative_to(PROJECT_ROOT).parts[:1]
+    ]
 
 
 def resolve(cited: str, source: Path) -> Path | None:
@@ -38,7 +42,10 @@ def test_every_cited_document_and_section_exists():
         for no, line in enumerate(text.splitlines(), start=1):
             for match in CITATION.finditer(line):
                 cited, section = match.group(1), match.group(2)
-                if "://" in line[max(0, match.start() - 12) : match.start()] or line[match.end() : match.end() + 1] == "(":
+                if (
+                    "://" in line[max(0, match.start() - 12) : match.start()]
+                    or line[match.end() : match.end() + 1] == "("
+                ):
                     continue  # a URL or a call (MetadataValue.md(...)), not a citation
                 target = resolve(cited, path)
                 where = f"{path.relative_to(PROJECT_ROOT)}:{no}"

@@ -122,7 +122,11 @@ def test_wait_is_bounded_and_the_error_names_the_holder(tmp_path):
         wait_for(first, "holding")
         started = time.monotonic()
         second = subprocess.run(
-            [PYTHON, str(holder), db, "second", str(tmp_path)], env=env(SCORECARD_LOCK_TIMEOUT="1.5"), capture_output=True, text=True, timeout=120
+            [PYTHON, str(holder), db, "second", str(tmp_path)],
+            env=env(SCORECARD_LOCK_TIMEOUT="1.5"),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert second.returncode != 0
         assert "WarehouseLockTimeout" in second.stderr
@@ -143,7 +147,9 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
     first.wait()
     assert Path(db + ".lock").exists()
     started = time.monotonic()
-    second = subprocess.run([PYTHON, str(holder), db, "second", str(tmp_path)], env=env(), capture_output=True, text=True, timeout=120)
+    second = subprocess.run(
+        [PYTHON, str(holder), db, "second", str(tmp_path)], env=env(), capture_output=True, text=True, timeout=120
+    )
     assert second.returncode == 0, second.stderr
     assert "waiting" not in second.stderr
     assert time.monotonic() - started < 30
@@ -204,10 +210,15 @@ def test_scorecard_run_fails_clearly_when_the_warehouse_stays_busy(tmp_path):
         run = subprocess.run(
             [PYTHON, "-c", "from scorecard.cli import cli; cli()", "run", "--years", "2018"],
             env=env(
-                SCORECARD_RAW_DIR=str(tmp_path / "raw"), SCORECARD_WAREHOUSE=db,
-                SCORECARD_REPORTS_DIR=str(tmp_path / "reports"), SCORECARD_LOCK_TIMEOUT="2",
+                SCORECARD_RAW_DIR=str(tmp_path / "raw"),
+                SCORECARD_WAREHOUSE=db,
+                SCORECARD_REPORTS_DIR=str(tmp_path / "reports"),
+                SCORECARD_LOCK_TIMEOUT="2",
             ),
-            capture_output=True, text=True, timeout=170, cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=170,
+            cwd=tmp_path,
         )
     finally:
         first.kill()

@@ -82,18 +82,24 @@ CHILD = textwrap.dedent(
 # ----------------------------------------------------------------------------------------- helpers
 
 
-def child(tmp: Path, *args: str, crash_at: str | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess | None:
+def child(
+    tmp: Path, *args: str, crash_at: str | None = None, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess | None:
     """Run the child; with ``crash_at``, wait until it reaches that point, SIGKILL it, return None."""
     script = tmp / "child.py"
     script.write_text(CHILD, encoding="utf-8")
     environment = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
     environment.pop("SCORECARD_CRASH_AT", None)
     if crash_at is None:
-        done = subprocess.run([PYTHON, str(script), *args], env=environment, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [PYTHON, str(script), *args], env=environment, capture_output=True, text=True, timeout=timeout
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         return done
     environment.update(SCORECARD_CRASH_AT=crash_at, SCORECARD_CRASH_SLEEP="120")
-    proc = subprocess.Popen([PYTHON, str(script), *args], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [PYTHON, str(script), *args], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + timeout
         line = ""
@@ -134,7 +140,10 @@ def digests(db: Path) -> dict[str, str]:
 def load_ids(db: Path) -> set[str]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {r[0] for r in con.sql("SELECT load_id FROM raw.load_log UNION SELECT load_id FROM raw.load_state").fetchall()}
+        return {
+            r[0]
+            for r in con.sql("SELECT load_id FROM raw.load_log UNION SELECT load_id FROM raw.load_state").fetchall()
+        }
     finally:
         con.close()
 

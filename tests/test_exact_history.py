@@ -89,7 +89,9 @@ def test_amounts_that_net_to_zero_leave_the_execution_rate_out(money):
     r = review_row(money, "ZERO", 2018)
     assert r["fund_execution_rate"] is None
     assert (r["total_score"], r["grade"], r["flags"], r["recommendation"]) == (99.0, "A", "", "rolling_support")
-    assert reasons(money, "ZERO", 2018)["leaf:fund_execution"]["text_en"].startswith("Fiscal fund execution: net disbursed 0.00")
+    assert reasons(money, "ZERO", 2018)["leaf:fund_execution"]["text_en"].startswith(
+        "Fiscal fund execution: net disbursed 0.00"
+    )
 
 
 def test_one_ten_thousandth_of_net_disbursement_brings_the_rate_in(money):

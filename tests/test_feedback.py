@@ -18,6 +18,7 @@ import duckdb
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from resource_fixtures import pipeline_resources
 
 from scorecard.cli import cli
 from scorecard.contracts import DATASETS
@@ -26,7 +27,6 @@ from scorecard.ingest import load_dataset
 from scorecard.reader import header_key, header_map
 from scorecard.reasons import explain
 from scorecard.warehouse import create_raw_tables
-from resource_fixtures import pipeline_resources
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "data" / "raw"

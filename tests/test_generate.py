@@ -20,7 +20,9 @@ def _hashes(d: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.iterdir())}
 
 
-@pytest.mark.parametrize("kwargs", [{"projects": 300, "messy": True}, {"projects": 500}, {"projects": 500, "fmt": "parquet"}])
+@pytest.mark.parametrize(
+    "kwargs", [{"projects": 300, "messy": True}, {"projects": 500}, {"projects": 500, "fmt": "parquet"}]
+)
 def test_same_seed_gives_byte_identical_files(tmp_path, kwargs):
     s1 = generate(tmp_path / "a", seed=7, **kwargs)
     s2 = generate(tmp_path / "b", seed=7, **kwargs)
@@ -33,7 +35,9 @@ def test_same_seed_gives_byte_identical_files(tmp_path, kwargs):
 
 def test_committed_bundle_is_what_the_generator_writes(tmp_path):
     summary = generate(tmp_path, messy=True)
-    assert _hashes(tmp_path) == _hashes(RAW), "data/raw differs from generate(messy=True): regenerate, do not edit by hand"
+    assert _hashes(tmp_path) == _hashes(RAW), (
+        "data/raw differs from generate(messy=True): regenerate, do not edit by hand"
+    )
     out = tmp_path / "summary.json"
     write_summary(summary, out)
     assert out.read_bytes() == (ROOT / "data" / "bundle-summary.json").read_bytes()
@@ -44,7 +48,11 @@ def test_committed_bundle_is_what_the_generator_writes(tmp_path):
 def clean1000(tmp_path_factory):
     d = tmp_path_factory.mktemp("clean")
     summary = generate(d, projects=1000, seed=2017)
-    return d, summary, {n: pl.read_csv(d / f"{n}.csv", try_parse_dates=True, infer_schema_length=None) for n in summary["datasets"]}
+    return (
+        d,
+        summary,
+        {n: pl.read_csv(d / f"{n}.csv", try_parse_dates=True, infer_schema_length=None) for n in summary["datasets"]},
+    )
 
 
 def test_clean_mode_counts_and_keys(clean1000):
@@ -110,33 +118,62 @@ def test_parquet_mode_has_proper_types(tmp_path):
 def test_bundle_programme_facts():
     s = json.loads((ROOT / "data" / "bundle-summary.json").read_text(encoding="utf-8"))
     assert s["program"]["projects_per_plan"] == {
-        "chain_fusion": 9, "core_tech": 56, "demonstration": 58, "industrialization": 205, "innovation_carrier": 92, "service_platform": 30,
+        "chain_fusion": 9,
+        "core_tech": 56,
+        "demonstration": 58,
+        "industrialization": 205,
+        "innovation_carrier": 92,
+        "service_platform": 30,
     }
     net = s["program"]["net_disbursement_per_year_wan"]
     assert set(net) == {"2017", "2018", "2019"}
     assert all(185_000 <= v <= 215_000 for v in net.values()) and len({round(v) for v in net.values()}) == 3
-    assert s["targets_met"] == {"chain_fusion": False, "core_tech": True, "demonstration": True, "industrialization": True, "innovation_carrier": False}
+    assert s["targets_met"] == {
+        "chain_fusion": False,
+        "core_tech": True,
+        "demonstration": True,
+        "industrialization": True,
+        "innovation_carrier": False,
+    }
     # every grade, flag and recommendation is expected in 2018 and in 2019 (docs/scoring.md §4-6)
     for y in ("2018", "2019"):
         e = s["expected_reviews"][y]
         assert set(e["grades"]) == {"A", "B", "C", "D", "insufficient"}, y
-        assert set(e["flags"]) == {"stalled", "low_execution", "self_funds_gap", "missing_report", "overspend", "veto"}, y
-        assert set(e["recommendations"]) == {"terminate", "acceptance_review", "suspend_funding", "rectify", "rolling_support"}, y
-    assert {(o["review_year"], o["decision"]) for o in s["decision_overrides"]} >= {(2018, "rectify"), (2018, "terminate")}
+        assert set(e["flags"]) == {
+            "stalled",
+            "low_execution",
+            "self_funds_gap",
+            "missing_report",
+            "overspend",
+            "veto",
+        }, y
+        assert set(e["recommendations"]) == {
+            "terminate",
+            "acceptance_review",
+            "suspend_funding",
+            "rectify",
+            "rolling_support",
+        }, y
+    assert {(o["review_year"], o["decision"]) for o in s["decision_overrides"]} >= {
+        (2018, "rectify"),
+        (2018, "terminate"),
+    }
 
 
 def test_bundle_quarantine_list_matches_the_files():
     s = json.loads((ROOT / "data" / "bundle-summary.json").read_text(encoding="utf-8"))
     bad = [b for d in s["datasets"].values() for b in d["quarantine"]]
-    assert sorted((b["dataset"], b["reason"]) for b in bad) == sorted([
-        ("milestones", "unknown_project"),
-        ("disbursements", "unknown_project"),
-        ("disbursements", "out_of_range"),
-        ("disbursements", "duplicate_key"),
-        ("projects", "duplicate_key"),
-        ("projects", "row_rule:end_after_start"),
-        ("progress_reports", "row_rule:total_covers_fiscal"),
-    ])
+    assert sorted((b["dataset"], b["reason"]) for b in bad) == sorted(
+        [
+            ("milestones", "unknown_project"),
+            ("disbursements", "unknown_project"),
+            ("disbursements", "out_of_range"),
+            ("disbursements", "duplicate_key"),
+            ("projects", "duplicate_key"),
+            ("projects", "row_rule:end_after_start"),
+            ("progress_reports", "row_rule:total_covers_fiscal"),
+        ]
+    )
     for b in bad:  # the row number points at the bad row (header = row 1)
         path = RAW / b["file"]
         enc = "gb18030" if b["file"] in ("projects_2019.csv", "disbursements_city.csv") else "utf-8-sig"
@@ -166,7 +203,9 @@ def test_bundle_formats_are_really_messy():
     for f in ("projects_2019.csv", "disbursements_city.csv"):
         with pytest.raises(UnicodeDecodeError):
             (RAW / f).read_bytes().decode("utf-8")
-        assert (RAW / f).read_bytes().decode("gb18030").startswith("项目编号" if f.startswith("projects") else "拨款编号")
+        assert (
+            (RAW / f).read_bytes().decode("gb18030").startswith("项目编号" if f.startswith("projects") else "拨款编号")
+        )
     assert '"1,' in city.decode("gb18030") or '"2,' in city.decode("gb18030")
     assert (RAW / "disbursements_district.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert (RAW / "progress_reports.csv").read_bytes().startswith(b"\xef\xbb\xbfproject_id,")

@@ -8,20 +8,25 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from badinput.make_fixtures import prow
+from resource_fixtures import raw_warehouse
 
 from scorecard.contracts import DATASETS, PROJECTS
 from scorecard.ingest import load_dataset
 from scorecard.reader import FileError
-from badinput.make_fixtures import prow
-from resource_fixtures import raw_warehouse
 
 EN_HEADER = [c.name for c in PROJECTS.columns]
 ZH_HEADER = [c.zh for c in PROJECTS.columns]
 
 
 # the good projects row of the bad-input catalogue, as a 2017 project with these amounts
-INGEST_ROW = {"approval_year": "2017", "start_date": "2017-03-01", "end_date": "2019-12-31",
-              "approved_funding_wan": "1000", "self_funding_wan": "500"}
+INGEST_ROW = {
+    "approval_year": "2017",
+    "start_date": "2017-03-01",
+    "end_date": "2019-12-31",
+    "approved_funding_wan": "1000",
+    "self_funding_wan": "500",
+}
 
 
 def project_row(pid: str, **over) -> list[str]:
@@ -51,21 +56,49 @@ def test_gbk_csv_with_chinese_headers_labels_and_date_styles(tmp_path, con):
         raw / "projects_2019.csv",
         ZH_HEADER,
         [
-            project_row("SZ-1", field="石墨烯", plan="核心关键技术攻关专项扶持计划", department="市科技创新委",
-                        undertaker_type="高校", selection_method="悬赏", support_mode="直接资助", funding_stage="事前资助",
-                        start_date="2019年3月5日", end_date="2021/3/5", approved_funding_wan="1,234.5",
-                        self_funding_wan="500万元"),
-            project_row(" SZ-2 ", field="ＮＥＶ", approval_year="２０１９", start_date="2019.03.05", end_date="2021-03-05"),
+            project_row(
+                "SZ-1",
+                field="石墨烯",
+                plan="核心关键技术攻关专项扶持计划",
+                department="市科技创新委",
+                undertaker_type="高校",
+                selection_method="悬赏",
+                support_mode="直接资助",
+                funding_stage="事前资助",
+                start_date="2019年3月5日",
+                end_date="2021/3/5",
+                approved_funding_wan="1,234.5",
+                self_funding_wan="500万元",
+            ),
+            project_row(
+                " SZ-2 ", field="ＮＥＶ", approval_year="２０１９", start_date="2019.03.05", end_date="2021-03-05"
+            ),
         ],
         encoding="gbk",
     )
     summary = load_dataset(con, PROJECTS, raw)
     assert summary["rows_read"] == 2 and summary["rows_clean"] == 2 and summary["rows_quarantined"] == 0
-    got = rows(con, "SELECT project_id, field, plan, department, undertaker_type, selection_method, support_mode, "
-                    "funding_stage, approval_year, start_date, end_date, approved_funding_wan, self_funding_wan "
-                    "FROM raw.projects ORDER BY project_id")
-    assert got[0] == ("SZ-1", "graphene", "core_tech", "stic", "university", "bounty", "grant", "ex_ante", 2017,
-                      dt.date(2019, 3, 5), dt.date(2021, 3, 5), 1234.5, 500.0)
+    got = rows(
+        con,
+        "SELECT project_id, field, plan, department, undertaker_type, selection_method, support_mode, "
+        "funding_stage, approval_year, start_date, end_date, approved_funding_wan, self_funding_wan "
+        "FROM raw.projects ORDER BY project_id",
+    )
+    assert got[0] == (
+        "SZ-1",
+        "graphene",
+        "core_tech",
+        "stic",
+        "university",
+        "bounty",
+        "grant",
+        "ex_ante",
+        2017,
+        dt.date(2019, 3, 5),
+        dt.date(2021, 3, 5),
+        1234.5,
+        500.0,
+    )
     assert got[1][:2] == ("SZ-2", "nev") and got[1][8] == 2019 and got[1][9] == dt.date(2019, 3, 5)
     # normalisations are counted, per column
     norm = summary["normalised_cells"]
@@ -103,7 +136,9 @@ def test_xlsx_with_title_rows_and_excel_dates(tmp_path, con):
 def test_bad_rows_quarantined_with_reasons_and_counts_reconcile(tmp_path, con):
     raw = tmp_path / "raw"
     raw.mkdir()
-    write_csv(raw / "projects_a.csv", EN_HEADER, [project_row("P1"), project_row("P2"), project_row("P3", field="quantum")])
+    write_csv(
+        raw / "projects_a.csv", EN_HEADER, [project_row("P1"), project_row("P2"), project_row("P3", field="quantum")]
+    )
     write_csv(raw / "projects_b.csv", EN_HEADER, [project_row("P1"), project_row("P4", approved_funding_wan="-5")])
     write_csv(
         raw / "disbursements.csv",
@@ -119,7 +154,9 @@ def test_bad_rows_quarantined_with_reasons_and_counts_reconcile(tmp_path, con):
     )
     load_dataset(con, PROJECTS, raw)
     load_dataset(con, DATASETS["disbursements"], raw)
-    q = rows(con, "SELECT dataset, source_file, source_row, column_name, value, reason_code FROM raw.quarantine ORDER BY ALL")
+    q = rows(
+        con, "SELECT dataset, source_file, source_row, column_name, value, reason_code FROM raw.quarantine ORDER BY ALL"
+    )
     assert q == [
         ("disbursements", "disbursements.csv", 3, "project_id", "P9", "unknown_project"),
         ("disbursements", "disbursements.csv", 4, "payment_id", "D1", "duplicate_key"),
@@ -130,7 +167,9 @@ def test_bad_rows_quarantined_with_reasons_and_counts_reconcile(tmp_path, con):
         ("projects", "projects_b.csv", 2, "project_id", "P1", "duplicate_key"),
         ("projects", "projects_b.csv", 3, "approved_funding_wan", "-5", "out_of_range"),
     ]
-    log = rows(con, "SELECT source_file, rows_read, rows_clean, rows_quarantined FROM raw.load_log ORDER BY source_file")
+    log = rows(
+        con, "SELECT source_file, rows_read, rows_clean, rows_quarantined FROM raw.load_log ORDER BY source_file"
+    )
     assert log == [("disbursements.csv", 6, 1, 5), ("projects_a.csv", 3, 2, 1), ("projects_b.csv", 2, 0, 2)]
     assert all(r == c + q for _, r, c, q in log)
     assert rows(con, "SELECT project_id FROM raw.projects ORDER BY 1") == [("P1",), ("P2",)]
@@ -155,10 +194,15 @@ def test_missing_required_column_fails_and_leaves_warehouse_untouched(tmp_path, 
 def test_semicolon_delimiter_and_quoted_newline(tmp_path, con):
     raw = tmp_path / "raw"
     raw.mkdir()
-    write_csv(raw / "projects.csv", EN_HEADER, [project_row("P1", project_name="第一行\n第二行"), project_row("P2")], sep=";")
+    write_csv(
+        raw / "projects.csv", EN_HEADER, [project_row("P1", project_name="第一行\n第二行"), project_row("P2")], sep=";"
+    )
     summary = load_dataset(con, PROJECTS, raw)
     assert summary["rows_clean"] == 2
-    assert rows(con, "SELECT project_name, _source_row FROM raw.projects ORDER BY 2") == [("第一行\n第二行", 2), ("项目P2", 3)]
+    assert rows(con, "SELECT project_name, _source_row FROM raw.projects ORDER BY 2") == [
+        ("第一行\n第二行", 2),
+        ("项目P2", 3),
+    ]
 
 
 def test_reload_of_same_files_changes_nothing_and_changed_file_replaces_rows(tmp_path, con):
@@ -189,7 +233,7 @@ def test_bare_carriage_return_in_the_header_is_a_file_error(tmp_path, con):
     """Found by the reader fuzz test: csv raised its own error instead of the platform's FileError."""
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / "projects.csv").write_bytes(b'project_id,a\rb\nP1,x\n')
+    (raw / "projects.csv").write_bytes(b"project_id,a\rb\nP1,x\n")
     with pytest.raises(FileError, match=r"projects\.csv: cannot read the header row \(row 1\)"):
         load_dataset(con, PROJECTS, raw)
     assert rows(con, "SELECT count(*) FROM raw.load_log") == [(0,)]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 import pytest
+from resource_fixtures import generated_raw, pipeline_resources, scorecard_paths
 
 from pipelines.definitions import defs
 from pipelines.jobs import annual_review_job, ingest_job
@@ -28,7 +29,6 @@ from pipelines.sensors import (
     review_after_ingest,
     run_key_for,
 )
-from resource_fixtures import generated_raw, pipeline_resources, scorecard_paths
 
 SH = ZoneInfo("Asia/Shanghai")
 REPO = Path(__file__).resolve().parents[1]
@@ -245,7 +245,9 @@ def test_review_chain_starts_with_2017_after_an_ingest_from_the_ui(ingested, mon
     monkeypatch.setenv("SCORECARD_WAREHOUSE", str(warehouse))
     run = instance.get_run_by_id(result.run_id)
     assert run.job_name == "ingest_job"
-    success = next(e for e in result.all_events if e.event_type_value == "PIPELINE_SUCCESS" or e.event_type_value == "RUN_SUCCESS")
+    success = next(
+        e for e in result.all_events if e.event_type_value == "PIPELINE_SUCCESS" or e.event_type_value == "RUN_SUCCESS"
+    )
     context = dg.build_run_status_sensor_context(
         sensor_name="review_after_ingest", dagster_event=success, dagster_instance=instance, dagster_run=run
     )
@@ -274,9 +276,14 @@ def test_review_chain_starts_while_another_process_writes_the_warehouse(ingested
     with duckdb.connect(str(warehouse), read_only=True) as con:
         latest = con.sql("SELECT max(period_year) FROM fact_progress").fetchall()[0][0]
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
-         "time.sleep(60)", str(warehouse)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -328,7 +335,7 @@ def test_groups_have_descriptions_owners_and_kinds():
         node = graph.get(key)
         groups.setdefault(node.group_name, []).append(node)
     assert {"raw", "warehouse", "review"} <= set(groups)
-    for group, nodes in groups.items():
+    for nodes in groups.values():
         for node in nodes:
             assert node.description and len(node.description) > 20, node.key
             assert node.owners, node.key
@@ -350,9 +357,7 @@ def _review_rows(con) -> list[tuple]:
         ).fetchall()
         if not c.startswith("_") and "TIMESTAMP" not in t and c not in {"computed_at", "load_id", "run_id"}
     ]
-    return con.sql(
-        f"SELECT {', '.join(cols)} FROM mart.project_review ORDER BY review_year, project_id"
-    ).fetchall()
+    return con.sql(f"SELECT {', '.join(cols)} FROM mart.project_review ORDER BY review_year, project_id").fetchall()
 
 
 @pytest.mark.slow
@@ -384,7 +389,9 @@ def test_single_run_backfill_2017_2019_gives_the_same_rows_as_three_runs(ingeste
         assert dg.materialize(review_assets, resources=resources(three), instance=instance, partition_key=year).success
     with duckdb.connect(str(one), read_only=True) as a, duckdb.connect(str(three), read_only=True) as b:
         rows_one, rows_three = _review_rows(a), _review_rows(b)
-        years = a.sql("SELECT list(DISTINCT review_year ORDER BY review_year) FROM mart.project_review").fetchall()[0][0]
+        years = a.sql("SELECT list(DISTINCT review_year ORDER BY review_year) FROM mart.project_review").fetchall()[0][
+            0
+        ]
     assert years == [2017, 2018, 2019]
     assert len(rows_one) > 0
     assert rows_one == rows_three

@@ -14,11 +14,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from resource_fixtures import pipeline_resources
 
 from scorecard.contracts import DATASETS
 from scorecard.settings import PROJECT_ROOT
 from scorecard.warehouse import WAREHOUSE_TABLES
-from resource_fixtures import pipeline_resources
 
 BUNDLE = PROJECT_ROOT / "data" / "raw"
 BUNDLE_SUMMARY = PROJECT_ROOT / "data" / "bundle-summary.json"
@@ -32,7 +32,11 @@ def _ingest(raw: Path, warehouse: Path, reports: Path) -> dg.ExecuteInProcessRes
     from assets.raw import raw_assets
     from assets.warehouse import star_schema
 
-    return dg.materialize([*raw_assets, star_schema], resources=_resources(raw, warehouse, reports), instance=dg.DagsterInstance.ephemeral())
+    return dg.materialize(
+        [*raw_assets, star_schema],
+        resources=_resources(raw, warehouse, reports),
+        instance=dg.DagsterInstance.ephemeral(),
+    )
 
 
 def _table_digest(con, table: str) -> str:
@@ -73,10 +77,16 @@ def test_ingest_and_warehouse_on_generated_data_give_known_counts(tmp_path):
         assert con.sql("SELECT count(*) FROM fact_milestone").fetchall()[0][0] == expected["milestones"]
         assert con.sql("SELECT count(*) FROM fact_kpi").fetchall()[0][0] == expected["kpi_actuals"]
         # normalised weights sum to 1 per project (docs/scoring.md §2)
-        worst = con.sql("SELECT max(abs(s - 1)) FROM (SELECT sum(weight_share) s FROM fact_milestone GROUP BY project_id)")
+        worst = con.sql(
+            "SELECT max(abs(s - 1)) FROM (SELECT sum(weight_share) s FROM fact_milestone GROUP BY project_id)"
+        )
         assert worst.fetchall()[0][0] < 1e-9
     # the asset metadata in the UI: row counts per asset and reconciliation checks passed
-    mats = {m.asset_key.to_user_string(): m for m in result.get_asset_materialization_events() and [e.materialization for e in result.get_asset_materialization_events()]}
+    mats = {
+        m.asset_key.to_user_string(): m
+        for m in result.get_asset_materialization_events()
+        and [e.materialization for e in result.get_asset_materialization_events()]
+    }
     assert mats["raw/projects"].metadata["rows_read"].value == 120
     assert mats["raw/milestones"].metadata["dagster/row_count"].value == expected["milestones"]
     checks = result.get_asset_check_evaluations()
@@ -89,7 +99,9 @@ def test_bundled_data_counts_and_rerun_changes_nothing(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     assert _ingest(BUNDLE, warehouse, tmp_path / "reports").success
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        digests = {t: _table_digest(con, t) for t in [*(f"raw.{d}" for d in DATASETS), "raw.quarantine", *WAREHOUSE_TABLES]}
+        digests = {
+            t: _table_digest(con, t) for t in [*(f"raw.{d}" for d in DATASETS), "raw.quarantine", *WAREHOUSE_TABLES]
+        }
         read = dict(con.sql("SELECT dataset, sum(rows_read) FROM raw.load_log GROUP BY 1").fetchall())
         clean = {d: con.sql(f"SELECT count(*) FROM raw.{d}").fetchall()[0][0] for d in DATASETS}
         quarantined = dict(con.sql("SELECT dataset, count(*) FROM raw.quarantine GROUP BY 1").fetchall())
@@ -124,7 +136,11 @@ def test_scorecard_run_exits_zero_on_a_fresh_warehouse(tmp_path):
     env.pop("DAGSTER_HOME", None)
     proc = subprocess.run(
         [sys.executable, "-m", "scorecard.cli", "run", "--years", "2018"],
-        env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "✓ raw/projects" in proc.stdout and "✓ project_review" in proc.stdout
@@ -138,11 +154,20 @@ def test_scorecard_run_names_the_bad_file_and_exits_nonzero(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "projects.csv").write_text("project_id,project_name\nP1,x\n", encoding="utf-8")
-    env = {**os.environ, "SCORECARD_RAW_DIR": str(raw), "SCORECARD_WAREHOUSE": str(tmp_path / "w.duckdb"),
-           "SCORECARD_REPORTS_DIR": str(tmp_path / "reports")}
+    env = {
+        **os.environ,
+        "SCORECARD_RAW_DIR": str(raw),
+        "SCORECARD_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        "SCORECARD_REPORTS_DIR": str(tmp_path / "reports"),
+    }
     env.pop("DAGSTER_HOME", None)
-    proc = subprocess.run([sys.executable, "-m", "scorecard.cli", "run", "--years", "2018"],
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scorecard.cli", "run", "--years", "2018"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert "projects.csv: required column missing: field (领域)" in last
@@ -165,7 +190,8 @@ def test_bundled_review_matches_the_generators_independent_reading_of_the_rubric
         assert result.success
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for year, exp in expected.items():
-            def counts(sql):
+
+            def counts(sql, year=year):
                 return dict(con.sql(sql, params={"y": int(year)}).fetchall())
 
             grades = counts("SELECT grade, count(*) FROM mart.project_review WHERE review_year = $y GROUP BY 1")
@@ -190,7 +216,17 @@ def test_bundled_review_matches_the_generators_independent_reading_of_the_rubric
     assert meta["dashboards"]["2019 portfolio"].value.endswith("dashboards/portfolio-2019.html")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for year in (2018, 2019):
-            present = con.sql("SELECT DISTINCT grade FROM mart.project_review WHERE review_year = $y", params={"y": year}).fetchall()
+            present = con.sql(
+                "SELECT DISTINCT grade FROM mart.project_review WHERE review_year = $y", params={"y": year}
+            ).fetchall()
             assert {g for (g,) in present} == {"A", "B", "C", "D", "insufficient"}
-            present = con.sql("SELECT DISTINCT recommendation FROM mart.project_review WHERE review_year = $y", params={"y": year}).fetchall()
-            assert {r for (r,) in present} == {"terminate", "acceptance_review", "suspend_funding", "rectify", "rolling_support"}
+            present = con.sql(
+                "SELECT DISTINCT recommendation FROM mart.project_review WHERE review_year = $y", params={"y": year}
+            ).fetchall()
+            assert {r for (r,) in present} == {
+                "terminate",
+                "acceptance_review",
+                "suspend_funding",
+                "rectify",
+                "rolling_support",
+            }

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote
 import pytest
 import yaml
 from click.testing import CliRunner
+
 with warnings.catch_warnings():  # starlette 1.x nudges towards httpx2 at import time
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
@@ -54,35 +55,52 @@ def write_users(path: Path, users: dict[str, tuple[str, list[int] | None, str]])
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
 
 
-BASE_USERS = {"pingjia": ("evaluator", None, PASSWORD), "fenxi": ("analyst", None, PASSWORD),
-              "only2018": ("evaluator", [2018], PASSWORD)}
+BASE_USERS = {
+    "pingjia": ("evaluator", None, PASSWORD),
+    "fenxi": ("analyst", None, PASSWORD),
+    "only2018": ("evaluator", [2018], PASSWORD),
+}
 
 
 def fake_files(year: int) -> dict[str, tuple[str, bytes, str]]:
     """file -> (kind, bytes, download_name)."""
     return {
         f"performance-evaluation-{year}.html": (
-            "html", f"<!doctype html><html><body><h1>{year} 年度绩效评估报告</h1></body></html>".encode(),
-            f"{year}年度绩效评估报告.html"),
+            "html",
+            f"<!doctype html><html><body><h1>{year} 年度绩效评估报告</h1></body></html>".encode(),
+            f"{year}年度绩效评估报告.html",
+        ),
         f"performance-evaluation-{year}.pdf": (
-            "pdf", b"%PDF-1.7\n1 0 obj<<>>endobj\n" + year.to_bytes(2, "big") * 300 + b"\n%%EOF\n",
-            f"{year}年度绩效评估报告.pdf"),
+            "pdf",
+            b"%PDF-1.7\n1 0 obj<<>>endobj\n" + year.to_bytes(2, "big") * 300 + b"\n%%EOF\n",
+            f"{year}年度绩效评估报告.pdf",
+        ),
         f"performance-evaluation-{year}.xlsx": (
-            "xlsx", b"PK\x03\x04" + bytes(range(256)) * 8, f"{year}年度绩效评估报告.xlsx"),
+            "xlsx",
+            b"PK\x03\x04" + bytes(range(256)) * 8,
+            f"{year}年度绩效评估报告.xlsx",
+        ),
         f"project-review-{year}.csv": (
-            "csv", "\ufeffproject_id,grade,recommendation\nSZ-001,A,rolling_support\n".encode(),
-            f"{year}年度项目评审明细.csv"),
+            "csv",
+            "\ufeffproject_id,grade,recommendation\nSZ-001,A,rolling_support\n".encode(),
+            f"{year}年度项目评审明细.csv",
+        ),
         f"dashboards/portfolio-{year}.html": (
-            "dashboard", b"<!doctype html><html><body><script>var x=1;</script>portfolio</body></html>",
-            f"{year}年度项目组合看板.html"),
+            "dashboard",
+            b"<!doctype html><html><body><script>var x=1;</script>portfolio</body></html>",
+            f"{year}年度项目组合看板.html",
+        ),
         f"dashboards/recommendations-{year}.html": (
-            "dashboard", b"<!doctype html><html><body>recommendations</body></html>",
-            f"{year}年度处理建议看板.html"),
+            "dashboard",
+            b"<!doctype html><html><body>recommendations</body></html>",
+            f"{year}年度处理建议看板.html",
+        ),
     }
 
 
-def build_year(reports_dir: Path, year: int, *, extra_deliverables: list[dict] | None = None,
-               drop_kinds: tuple[str, ...] = ()) -> Path:
+def build_year(
+    reports_dir: Path, year: int, *, extra_deliverables: list[dict] | None = None, drop_kinds: tuple[str, ...] = ()
+) -> Path:
     folder = reports_dir / str(year)
     deliverables = []
     for rel, (kind, data, download_name) in fake_files(year).items():
@@ -91,30 +109,59 @@ def build_year(reports_dir: Path, year: int, *, extra_deliverables: list[dict] |
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        deliverables.append({
-            "file": rel, "kind": kind, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
-            "media_type": "ignored/by-the-portal", "download_name": download_name})
+        deliverables.append(
+            {
+                "file": rel,
+                "kind": kind,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+                "media_type": "ignored/by-the-portal",
+                "download_name": download_name,
+            }
+        )
     deliverables += extra_deliverables or []
     manifest = {
-        "schema": "scorecard-manifest/1", "review_year": year, "as_of_date": f"{year}-12-31",
-        "generated_at": "2026-11-27T14:00:00+08:00", "code_version": "0.1.0+test", "language": "zh+en",
+        "schema": "scorecard-manifest/1",
+        "review_year": year,
+        "as_of_date": f"{year}-12-31",
+        "generated_at": "2026-11-27T14:00:00+08:00",
+        "code_version": "0.1.0+test",
+        "language": "zh+en",
         "rubric": {"version": "v1", "sha256": "0" * 64, "file": "rubric-v1.yaml"},
-        "inputs": [], "row_counts": {"mart.project_review": 380},
+        "inputs": [],
+        "row_counts": {"mart.project_review": 380},
         "summary": {
             "projects_reviewed": 380 + year % 10,
             "grades": {"A": 50, "B": 120, "C": 150, "D": 40, "insufficient": 20},
-            "recommendations": {"terminate": 12, "acceptance_review": 30, "suspend_funding": 5,
-                                "rectify": 200, "rolling_support": 133},
-            "targets": [{"target": "core_tech_projects", "name_zh": "核心技术攻关项目数",
-                         "name_en": "Core-technology projects", "measured": 56, "threshold": 50,
-                         "met": True},
-                        {"target": "leverage", "name_zh": "社会资金撬动比", "name_en": "Leverage",
-                         "measured": 1.2, "threshold": 2.0, "met": False}],
+            "recommendations": {
+                "terminate": 12,
+                "acceptance_review": 30,
+                "suspend_funding": 5,
+                "rectify": 200,
+                "rolling_support": 133,
+            },
+            "targets": [
+                {
+                    "target": "core_tech_projects",
+                    "name_zh": "核心技术攻关项目数",
+                    "name_en": "Core-technology projects",
+                    "measured": 56,
+                    "threshold": 50,
+                    "met": True,
+                },
+                {
+                    "target": "leverage",
+                    "name_zh": "社会资金撬动比",
+                    "name_en": "Leverage",
+                    "measured": 1.2,
+                    "threshold": 2.0,
+                    "met": False,
+                },
+            ],
         },
         "deliverables": deliverables,
     }
-    (folder / f"manifest-{year}.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
-                                                  encoding="utf-8")
+    (folder / f"manifest-{year}.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return folder
 
 
@@ -149,8 +196,11 @@ def csrf_of(html: str) -> str:
 def login(client: TestClient, name: str, password: str = PASSWORD):
     page = client.get("/login")
     assert page.status_code == 200
-    return client.post("/login", data={"username": name, "password": password,
-                                       "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
 
 
 def logged_in(app, name: str) -> TestClient:
@@ -167,9 +217,16 @@ def raw_get(app, raw_path: bytes, cookie: str = "") -> tuple[int, bytes]:
     """Drive the ASGI app the way uvicorn does: path = percent-decoded raw path, no normalisation
     (httpx would remove dot segments before sending)."""
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": unquote(raw_path.decode("ascii")), "raw_path": raw_path,
-        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5000),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": unquote(raw_path.decode("ascii")),
+        "raw_path": raw_path,
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
         "headers": [(b"host", b"testserver"), (b"cookie", cookie.encode())],
     }
@@ -198,6 +255,7 @@ def cookie_header(client: TestClient) -> str:
 
 # ---- login, sessions, CSRF, lockout --------------------------------------------------------------
 
+
 def test_login_success_sets_strict_httponly_cookie_and_lists_verified_years(env):
     client = TestClient(env["app"], follow_redirects=False)
     response = login(client, "pingjia")
@@ -214,17 +272,18 @@ def test_login_success_sets_strict_httponly_cookie_and_lists_verified_years(env)
 
 
 def test_secure_cookies_mode_marks_cookies_secure_with_host_prefix(env, tmp_path):
-    app = create_app(env["reports"], env["users"], tmp_path / "a.log", SECRET, secure_cookies=True,
-                     allowed_hosts=HOSTS)
+    app = create_app(env["reports"], env["users"], tmp_path / "a.log", SECRET, secure_cookies=True, allowed_hosts=HOSTS)
     client = TestClient(app, base_url="https://testserver", follow_redirects=False)
     page = client.get("/login")
     csrf_cookie = page.headers["set-cookie"]
     assert csrf_cookie.startswith("__Host-scorecard_csrf=") and "; Secure" in csrf_cookie
-    response = client.post("/login", data={"username": "pingjia", "password": PASSWORD,
-                                           "csrf_token": csrf_of(page.text)})
+    response = client.post(
+        "/login", data={"username": "pingjia", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    )
     assert response.status_code == 303
-    session = next(v for k, v in response.headers.multi_items()
-                   if k == "set-cookie" and v.startswith("__Host-scorecard_session="))
+    session = next(
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("__Host-scorecard_session=")
+    )
     assert "; Secure" in session and "HttpOnly" in session and "SameSite=strict" in session
     assert response.headers["strict-transport-security"].startswith("max-age=")
 
@@ -251,8 +310,9 @@ def test_csrf_missing_or_wrong_is_403(env):
     assert wrong.status_code == 403
     fresh = TestClient(env["app"], follow_redirects=False)  # field without the cookie
     token = csrf_of(client.get("/login").text)
-    assert fresh.post("/login", data={"username": "pingjia", "password": PASSWORD,
-                                      "csrf_token": token}).status_code == 403
+    assert (
+        fresh.post("/login", data={"username": "pingjia", "password": PASSWORD, "csrf_token": token}).status_code == 403
+    )
     assert "scorecard_session" not in client.cookies
     # logout needs the session's token too
     user_client = logged_in(env["app"], "pingjia")
@@ -300,8 +360,9 @@ def test_lockout_is_per_account_and_address_and_spraying_locks_the_address(env):
     for i in range(30):  # thirty names from one address: the address is locked for every name
         assert login(sprayer, f"guess{i}", "guess-guess-guess").status_code == 401
     assert login(sprayer, "fenxi").status_code == 429
-    assert login(TestClient(env["app"], follow_redirects=False, client=("192.0.2.10", 4000)),
-                 "fenxi").status_code == 303
+    assert (
+        login(TestClient(env["app"], follow_redirects=False, client=("192.0.2.10", 4000)), "fenxi").status_code == 303
+    )
 
 
 def test_removed_account_or_new_password_ends_the_session(env):
@@ -317,6 +378,7 @@ def test_removed_account_or_new_password_ends_the_session(env):
 
 
 # ---- roles and years -----------------------------------------------------------------------------
+
 
 def test_evaluator_may_not_open_dashboards_analyst_may_inline_sandboxed(env):
     evaluator = logged_in(env["app"], "pingjia")
@@ -336,7 +398,8 @@ def test_evaluator_may_not_open_dashboards_analyst_may_inline_sandboxed(env):
     assert "connect-src 'none'" in csp
     denied_events = [e for e in audit_lines(env["audit"]) if e["event"] == "download_denied"]
     assert [(e["user"], e["file"], e["reason"]) for e in denied_events] == [
-        ("pingjia", "dashboards/portfolio-2019.html", "role")]
+        ("pingjia", "dashboards/portfolio-2019.html", "role")
+    ]
 
 
 def test_year_restriction_hides_and_forbids_other_years(env):
@@ -360,10 +423,13 @@ def test_anonymous_gets_401_pages_and_root_redirects(env):
 
 # ---- serving: content types, names, headers, audit ----------------------------------------------
 
+
 def test_downloads_have_types_chinese_names_and_bytes(env):
     client = logged_in(env["app"], "pingjia")
     expected = {
-        "pdf": "application/pdf", "xlsx": XLSX_TYPE, "csv": "text/csv; charset=utf-8",
+        "pdf": "application/pdf",
+        "xlsx": XLSX_TYPE,
+        "csv": "text/csv; charset=utf-8",
         "html": "text/html; charset=utf-8",
     }
     for rel, (kind, data, download_name) in fake_files(2019).items():
@@ -375,13 +441,15 @@ def test_downloads_have_types_chinese_names_and_bytes(env):
         assert response.headers["content-type"] == expected[kind]
         assert response.headers["content-length"] == str(len(data))
         assert response.headers["content-disposition"] == (
-            f"attachment; filename=\"{rel}\"; filename*=UTF-8''{quote(download_name, safe='')}")
+            f"attachment; filename=\"{rel}\"; filename*=UTF-8''{quote(download_name, safe='')}"
+        )
         assert response.headers["content-security-policy"].startswith("default-src 'none'; sandbox")
         assert response.headers["x-content-type-options"] == "nosniff"
     pdf = client.get("/years/2019/files/performance-evaluation-2019.pdf")
     assert pdf.headers["content-disposition"] == (
-        'attachment; filename="performance-evaluation-2019.pdf"; filename*=UTF-8\'\''
-        "2019%E5%B9%B4%E5%BA%A6%E7%BB%A9%E6%95%88%E8%AF%84%E4%BC%B0%E6%8A%A5%E5%91%8A.pdf")
+        "attachment; filename=\"performance-evaluation-2019.pdf\"; filename*=UTF-8''"
+        "2019%E5%B9%B4%E5%BA%A6%E7%BB%A9%E6%95%88%E8%AF%84%E4%BC%B0%E6%8A%A5%E5%91%8A.pdf"
+    )
     manifest = client.get("/years/2019/files/manifest-2019.json")
     assert manifest.status_code == 200 and manifest.headers["content-type"] == "application/json"
     assert manifest.headers["content-disposition"] == 'attachment; filename="manifest-2019.json"'
@@ -398,8 +466,13 @@ def test_year_page_shows_summary_and_links_with_strict_headers(env):
     assert re.search(r"限期整改 <span class=\"en\">/ Rectify within a deadline</span></td><td class=\"num\">200<", html)
     assert re.search(r'id="targets-met">1 / 2<', html)
     assert "核心技术攻关项目数" in html and "✔ 达成 / met" in html and "✘ 未达成 / not met" in html
-    for rel in ("performance-evaluation-2019.html", "performance-evaluation-2019.pdf",
-                "performance-evaluation-2019.xlsx", "project-review-2019.csv", "manifest-2019.json"):
+    for rel in (
+        "performance-evaluation-2019.html",
+        "performance-evaluation-2019.pdf",
+        "performance-evaluation-2019.xlsx",
+        "project-review-2019.csv",
+        "manifest-2019.json",
+    ):
         assert f'href="/years/2019/files/{rel}"' in html
     assert "<script" not in html and "style=" not in html and "<style" not in html
     headers = page.headers
@@ -421,7 +494,8 @@ def test_every_download_is_an_audit_json_line(env):
     assert [(d["user"], d["year"], d["file"]) for d in downloads] == [
         ("pingjia", 2019, "performance-evaluation-2019.pdf"),
         ("pingjia", 2018, "project-review-2018.csv"),
-        ("pingjia", 2019, "manifest-2019.json")]
+        ("pingjia", 2019, "manifest-2019.json"),
+    ]
     pdf = downloads[0]
     assert pdf["ip"] == "testclient" and pdf["role"] == "evaluator" and pdf["kind"] == "pdf"
     data = fake_files(2019)["performance-evaluation-2019.pdf"][1]
@@ -446,8 +520,8 @@ TRAVERSALS = [
     b"/years/2019/files/performance-evaluation-2019.pdf%00.txt",
     b"/years/2019/files/manifest-2018.json",
     b"/years/2019/../../etc/passwd",
-    b"/years/2019/files/secret.txt",          # a file in the folder, not in the manifest
-    b"/years/2019/files/linked.pdf",          # a symlink in the folder, not in the manifest
+    b"/years/2019/files/secret.txt",  # a file in the folder, not in the manifest
+    b"/years/2019/files/linked.pdf",  # a symlink in the folder, not in the manifest
     b"/years/2019/files/PERFORMANCE-EVALUATION-2019.PDF",
 ]
 
@@ -467,8 +541,9 @@ def test_every_traversal_form_is_404(env, tmp_path):
         assert status == 404, raw
         assert b"root:" not in body and b"outside" not in body
         assert "未找到".encode() in body and b"Not found" in body
-    assert all(e["event"] != "download" or e["file"] == "performance-evaluation-2019.pdf"
-               for e in audit_lines(env["audit"]))
+    assert all(
+        e["event"] != "download" or e["file"] == "performance-evaluation-2019.pdf" for e in audit_lines(env["audit"])
+    )
 
 
 def test_listed_file_that_is_a_symlink_unverifies_the_year(env, tmp_path):
@@ -542,39 +617,65 @@ def test_portal_never_imports_duckdb(env):
         "assert c.get('/login').status_code == 200\n"
         "assert 'duckdb' not in sys.modules, 'duckdb imported'\n"
     )
-    result = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).resolve().parents[1], timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
 
 
 # ---- CLI -----------------------------------------------------------------------------------------
 
+
 def test_user_cli_add_list_remove(tmp_path, env):
     users = tmp_path / "cli-users.yaml"
     runner = CliRunner()
-    added = runner.invoke(user, ["add", "zhang", "--role", "evaluator", "--years", "2019,2018",
-                                 "--password-stdin", "--users", str(users)], input="s3cret-password\n")
+    added = runner.invoke(
+        user,
+        ["add", "zhang", "--role", "evaluator", "--years", "2019,2018", "--password-stdin", "--users", str(users)],
+        input="s3cret-password\n",
+    )
     assert added.exit_code == 0, added.output
-    prompted = runner.invoke(user, ["add", "li", "--role", "analyst", "--all-years", "--users", str(users)],
-                             input="another-password\nanother-password\n")
+    prompted = runner.invoke(
+        user,
+        ["add", "li", "--role", "analyst", "--all-years", "--users", str(users)],
+        input="another-password\nanother-password\n",
+    )
     assert prompted.exit_code == 0, prompted.output
     assert "another-password" not in prompted.output  # hidden
-    mismatch = runner.invoke(user, ["add", "wang", "--role", "analyst", "--all-years", "--users", str(users)],
-                             input="first-password\nsecond-password\n")
+    mismatch = runner.invoke(
+        user,
+        ["add", "wang", "--role", "analyst", "--all-years", "--users", str(users)],
+        input="first-password\nsecond-password\n",
+    )
     assert mismatch.exit_code != 0 and "do not match" in mismatch.output.lower()
-    duplicate = runner.invoke(user, ["add", "zhang", "--role", "analyst", "--all-years", "--password-stdin",
-                                     "--users", str(users)], input="s3cret-password\n")
+    duplicate = runner.invoke(
+        user,
+        ["add", "zhang", "--role", "analyst", "--all-years", "--password-stdin", "--users", str(users)],
+        input="s3cret-password\n",
+    )
     assert duplicate.exit_code != 0 and "exists" in duplicate.output
-    short = runner.invoke(user, ["add", "zhao", "--role", "analyst", "--all-years", "--password-stdin",
-                                 "--users", str(users)], input="short\n")
+    short = runner.invoke(
+        user,
+        ["add", "zhao", "--role", "analyst", "--all-years", "--password-stdin", "--users", str(users)],
+        input="short\n",
+    )
     assert short.exit_code != 0 and "at least 12" in short.output
-    bad_role = runner.invoke(user, ["add", "qian", "--role", "admin", "--all-years", "--password-stdin",
-                                    "--users", str(users)], input="s3cret-password\n")
+    bad_role = runner.invoke(
+        user,
+        ["add", "qian", "--role", "admin", "--all-years", "--password-stdin", "--users", str(users)],
+        input="s3cret-password\n",
+    )
     assert bad_role.exit_code != 0
     listed = runner.invoke(user, ["list", "--users", str(users)])
     assert listed.exit_code == 0
     assert [line.split() for line in listed.output.splitlines()] == [
-        ["li", "analyst", "all"], ["zhang", "evaluator", "2019,2018"]]
+        ["li", "analyst", "all"],
+        ["zhang", "evaluator", "2019,2018"],
+    ]
     raw = yaml.safe_load(users.read_text(encoding="utf-8"))
     assert raw["users"]["zhang"]["password_hash"].startswith("$argon2id$")
     assert "s3cret-password" not in users.read_text(encoding="utf-8")

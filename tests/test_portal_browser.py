@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-
 from module_fixtures import load_module
 
 from scorecard.portal.app import create_app
@@ -21,8 +20,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationW
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SECRET = "browser-test-secret-0123456789"
 
 
@@ -79,11 +86,11 @@ def test_evaluator_downloads_pdf_and_xlsx_in_chromium(live):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(accept_downloads=True, locale="zh-CN",
-                                          viewport={"width": 1280, "height": 900})
+            context = browser.new_context(
+                accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900}
+            )
             page = context.new_page()
-            page.on("console", lambda m: csp_errors.append(m.text)
-                    if "Content Security Policy" in m.text else None)
+            page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
             page.goto(f"{url}/login")
             page.screenshot(path=str(ARTIFACTS / "portal-login.png"), full_page=True)
             page.fill("#username", "pingjia")
@@ -115,14 +122,19 @@ def test_evaluator_downloads_pdf_and_xlsx_in_chromium(live):
     assert csp_errors == []  # the pages need nothing the CSP forbids
     downloads = [json.loads(line) for line in live["audit"].read_text(encoding="utf-8").splitlines()]
     assert [(d["user"], d["file"]) for d in downloads if d["event"] == "download"] == [
-        ("pingjia", "performance-evaluation-2019.pdf"), ("pingjia", "performance-evaluation-2019.xlsx")]
+        ("pingjia", "performance-evaluation-2019.pdf"),
+        ("pingjia", "performance-evaluation-2019.xlsx"),
+    ]
     assert all(d["ip"] == "127.0.0.1" for d in downloads)
 
 
 def _raw_request(port: int, target: str, cookie: str) -> int:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall((f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
-                      "Connection: close\r\n\r\n").encode("ascii"))
+        sock.sendall(
+            (f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n").encode(
+                "ascii"
+            )
+        )
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -135,10 +147,15 @@ def test_traversal_over_a_real_socket_is_404(live, tmp_path):
     cookies = bench.login_cookies(server.url, "fenxi", fixtures.PASSWORD)
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     assert _raw_request(server.port, "/years/2019/files/performance-evaluation-2019.pdf", cookie) == 200
-    for target in ("/years/2019/files/../../../../etc/passwd", "/years/2019/files/%2e%2e/%2e%2e/etc/passwd",
-                   "/years/2019/files/..%2f..%2f..%2fetc%2fpasswd", "/years/2019/files//etc/passwd",
-                   "/years/2019/files/%2Fetc%2Fpasswd", "/years/2019/files/linked.pdf",
-                   "/years/2019/files/..%5c..%5cetc%5cpasswd"):
+    for target in (
+        "/years/2019/files/../../../../etc/passwd",
+        "/years/2019/files/%2e%2e/%2e%2e/etc/passwd",
+        "/years/2019/files/..%2f..%2f..%2fetc%2fpasswd",
+        "/years/2019/files//etc/passwd",
+        "/years/2019/files/%2Fetc%2Fpasswd",
+        "/years/2019/files/linked.pdf",
+        "/years/2019/files/..%5c..%5cetc%5cpasswd",
+    ):
         assert _raw_request(server.port, target, cookie) == 404, target
 
 

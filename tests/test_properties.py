@@ -23,16 +23,18 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scoring_fixtures import add, experts, ms, pay, project, report, target
 
 from scorecard.contracts import DATASETS
 from scorecard.ingest import ingest_files
 from scorecard.reader import FileError, read_file
 from scorecard.warehouse import build_warehouse, create_raw_tables
-from scoring_fixtures import add, experts, ms, pay, project, report, target
 
 A = dt.date(2018, 12, 31)
 YEAR = 2018
-PROPS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+PROPS = settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture(scope="module")
@@ -66,22 +68,56 @@ def projects(draw):
     spent = draw(st.floats(0, 1.5)) * sum(payments)
     self_funding = draw(st.sampled_from([0.0, 100.0, 400.0]))
     arrived = draw(st.floats(0, 1.2)) * self_funding
-    kpis = draw(st.lists(st.tuples(st.sampled_from(["patents_granted", "papers", "revenue", "jobs"]), st.floats(1, 100)), max_size=3, unique_by=lambda t: t[0]))
+    kpis = draw(
+        st.lists(
+            st.tuples(st.sampled_from(["patents_granted", "papers", "revenue", "jobs"]), st.floats(1, 100)),
+            max_size=3,
+            unique_by=lambda t: t[0],
+        )
+    )
     scores = draw(st.lists(st.floats(40, 100), max_size=6))
     return {
-        "start": start, "end": end, "milestones": milestones, "payments": payments, "approved": approved,
-        "spent": spent, "self_funding": self_funding, "arrived": arrived, "kpis": kpis, "scores": scores,
+        "start": start,
+        "end": end,
+        "milestones": milestones,
+        "payments": payments,
+        "approved": approved,
+        "spent": spent,
+        "self_funding": self_funding,
+        "arrived": arrived,
+        "kpis": kpis,
+        "scores": scores,
     }
 
 
 def load(con: duckdb.DuckDBPyConnection, p: dict, pid: str = "P1") -> None:
-    add(con, "projects", [project(pid, start=p["start"].isoformat(), end=p["end"].isoformat(), approved=p["approved"], self_funding=p["self_funding"])])
-    add(con, "milestones", [
-        ms(pid, planned.isoformat(), weight=w, done=done.isoformat() if done else None, no=no)
-        for no, planned, w, done in p["milestones"]
-    ])
+    add(
+        con,
+        "projects",
+        [
+            project(
+                pid,
+                start=p["start"].isoformat(),
+                end=p["end"].isoformat(),
+                approved=p["approved"],
+                self_funding=p["self_funding"],
+            )
+        ],
+    )
+    add(
+        con,
+        "milestones",
+        [
+            ms(pid, planned.isoformat(), weight=w, done=done.isoformat() if done else None, no=no)
+            for no, planned, w, done in p["milestones"]
+        ],
+    )
     add(con, "disbursements", [pay(pid, p["start"].isoformat(), amount) for amount in p["payments"]])
-    add(con, "progress_reports", [report(pid, "2018Q4", fiscal=p["spent"], self_arrived=p["arrived"], total=p["spent"] + p["arrived"])])
+    add(
+        con,
+        "progress_reports",
+        [report(pid, "2018Q4", fiscal=p["spent"], self_arrived=p["arrived"], total=p["spent"] + p["arrived"])],
+    )
     if p["kpis"]:
         add(con, "kpi_targets", [target(pid, ind, value) for ind, value in p["kpis"]])
     if p["scores"]:
@@ -89,9 +125,8 @@ def load(con: duckdb.DuckDBPyConnection, p: dict, pid: str = "P1") -> None:
 
 
 def scored(con: duckdb.DuckDBPyConnection, rubric) -> dict:
-    from scorecard.review import score_year
-
     from scorecard.programme import load_programme
+    from scorecard.review import score_year
 
     build_warehouse(con)
     # one year on its own: the programme's reviews start in YEAR (no history asked for)
@@ -178,7 +213,26 @@ def test_recommendations_are_a_pure_function_of_the_inputs(rubric, ps):
 HEADER = DATASETS["projects"].column_names
 cell = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", " ", "1,234.5", "500万元", "(3)", "NaN", "2018/3/5", "２０１８", '"', '""', "\r", "\n", ";", "\t", "𠮷", "\x00"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "1,234.5",
+            "500万元",
+            "(3)",
+            "NaN",
+            "2018/3/5",
+            "２０１８",
+            '"',
+            '""',
+            "\r",
+            "\n",
+            ";",
+            "\t",
+            "𠮷",
+            "\x00",
+        ]
+    ),
 )
 
 
@@ -189,7 +243,9 @@ def csv_bytes(draw):
     sep = draw(st.sampled_from([",", ";", "\t"]))
     text = "\n".join(sep.join(r) for r in [header, *rows])
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]))
-    data = text.encode(encoding, errors="replace") if encoding != "gb18030" else text.encode("gb18030", errors="replace")
+    data = (
+        text.encode(encoding, errors="replace") if encoding != "gb18030" else text.encode("gb18030", errors="replace")
+    )
     cut = draw(st.one_of(st.none(), st.integers(0, max(0, len(data)))))
     return data if cut is None else data[:cut]
 
@@ -207,7 +263,14 @@ def xlsx_bytes(draw):
             ws.write_row(top, 0, draw(st.lists(st.sampled_from(HEADER), max_size=16, unique=True)))
         for r in range(draw(st.integers(0, 4))):
             for c in range(draw(st.integers(0, 17))):
-                value = draw(st.one_of(cell.filter(lambda v: "\x00" not in v), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.integers(-10**6, 10**6)))
+                value = draw(
+                    st.one_of(
+                        cell.filter(lambda v: "\x00" not in v),
+                        st.floats(allow_nan=True, allow_infinity=True),
+                        st.booleans(),
+                        st.integers(-(10**6), 10**6),
+                    )
+                )
                 ws.write(top + 1 + r, c, value)
     wb.close()
     data = buf.getvalue()

@@ -23,8 +23,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from report_fixtures import fixture_connection  # noqa: E402
 
 from dashboards import pages as dashboards  # noqa: E402
-from scorecard.report.build import build_report  # noqa: E402
-from scorecard.report.build import names, render  # noqa: E402
+from scorecard.report.build import (  # noqa: E402
+    build_report,  # noqa: E402
+    names,
+    render,
+)
 from scorecard.report.i18n import CJK, I18n  # noqa: E402
 from scorecard.report.method import method_context  # noqa: E402
 from scorecard.settings import DEFAULT_RUBRIC  # noqa: E402
@@ -77,20 +80,33 @@ def test_manifest_lists_every_deliverable_with_its_hash(report, con):
     assert sum(x["kind"] == "dashboard" for x in manifest["deliverables"]) == 3
     assert files[f"performance-evaluation-{YEAR}.pdf"]["download_name"] == "2019年度绩效评估报告.pdf"
     # rubric: the file's version and SHA-256
-    assert manifest["rubric"] == {"version": "v1", "sha256": hashlib.sha256(DEFAULT_RUBRIC.read_bytes()).hexdigest(),
-                                  "file": "rubric-v1.yaml"}
+    assert manifest["rubric"] == {
+        "version": "v1",
+        "sha256": hashlib.sha256(DEFAULT_RUBRIC.read_bytes()).hexdigest(),
+        "file": "rubric-v1.yaml",
+    }
     # inputs: the latest load of each dataset, not the superseded file
     inputs = {x["file"]: x for x in manifest["inputs"]}
     assert "projects_old.xlsx" not in inputs and inputs["projects_2019.xlsx"]["sha256"] == "a" * 64
     assert len(inputs) == 6
     # row counts and summary from the mart
-    assert manifest["row_counts"]["mart.project_review"] == count(con, "SELECT count(*) FROM mart.project_review WHERE review_year = 2019") == 11
+    assert (
+        manifest["row_counts"]["mart.project_review"]
+        == count(con, "SELECT count(*) FROM mart.project_review WHERE review_year = 2019")
+        == 11
+    )
     assert manifest["row_counts"]["mart.review_reason"] == 26
     assert manifest["row_counts"]["raw.quarantine"] == 5
     s = manifest["summary"]
     assert s["projects_reviewed"] == 11
     assert s["grades"] == {"A": 2, "B": 3, "C": 2, "D": 2, "insufficient": 2}
-    assert s["recommendations"] == {"terminate": 2, "acceptance_review": 1, "suspend_funding": 1, "rectify": 5, "rolling_support": 2}
+    assert s["recommendations"] == {
+        "terminate": 2,
+        "acceptance_review": 1,
+        "suspend_funding": 1,
+        "rectify": 5,
+        "rolling_support": 2,
+    }
     t = {x["target"]: x for x in s["targets"]}
     assert t["core_tech_projects"]["measured"] == 3 and t["core_tech_projects"]["met"] is False
     assert t["industry_scale"]["measured"] is None
@@ -103,12 +119,29 @@ def test_pdf_has_the_outline_in_both_languages_and_the_counts(report):
     text = pdf_text(year_dir(report) / f"performance-evaluation-{YEAR}.pdf")
     flat = re.sub(r"\s+", "", text)
     assert "深圳市十大重大科技产业专项" in flat and "2019年度绩效评估报告" in flat
-    for heading in ("一、基本情况", "二、评价工作开展情况", "三、综合评价情况及评价结论", "四、绩效评价指标分析",
-                    "五、主要经验做法、存在的问题及原因分析", "六、有关建议", "七、其他需要说明的问题", "附件",
-                    "目录", "附件一", "评价指标体系与评分方法"):
+    for heading in (
+        "一、基本情况",
+        "二、评价工作开展情况",
+        "三、综合评价情况及评价结论",
+        "四、绩效评价指标分析",
+        "五、主要经验做法、存在的问题及原因分析",
+        "六、有关建议",
+        "七、其他需要说明的问题",
+        "附件",
+        "目录",
+        "附件一",
+        "评价指标体系与评分方法",
+    ):
         assert heading in flat, heading
-    for heading in ("Background", "Evaluationwork", "Overallevaluationandconclusions", "Indicatoranalysis",
-                    "Recommendations", "Othermatters", "Annexes"):
+    for heading in (
+        "Background",
+        "Evaluationwork",
+        "Overallevaluationandconclusions",
+        "Indicatoranalysis",
+        "Recommendations",
+        "Othermatters",
+        "Annexes",
+    ):
         assert heading in flat, heading
     assert "共对11个专项项目" in flat and "11projectswerereviewed" in flat
     assert "优2个、良3个、中2个、差2个、数据不足2个" in flat
@@ -152,14 +185,27 @@ def test_xlsx_sheets_match_the_mart(report, con):
     header = [c.value for c in pr[3]]
     assert header[0] == "项目编号\nProject ID"
     assert len(data_rows(pr)) == count(con, "SELECT count(*) FROM mart.project_review WHERE review_year = 2019")
-    assert [r[0] for r in data_rows(pr)] == [r[0] for r in con.sql("SELECT project_id FROM mart.project_review WHERE review_year = 2019 ORDER BY 1").fetchall()]
+    assert [r[0] for r in data_rows(pr)] == [
+        r[0]
+        for r in con.sql("SELECT project_id FROM mart.project_review WHERE review_year = 2019 ORDER BY 1").fetchall()
+    ]
     money_col = header.index("财政资助（万元）\nApproved (万元)") + 1
     assert pr.cell(4, money_col).number_format == "#,##0.00"
     assert pr.cell(4, header.index("数据覆盖率\nCoverage") + 1).number_format == "0.0%"
-    for sheet, dim in (("按领域 By Field", "field"), ("按扶持计划 By Plan", "plan"), ("按主管单位 By Department", "department")):
-        assert len(data_rows(wb[sheet])) == count(con, "SELECT count(*) FROM mart.program_summary WHERE review_year = 2019 AND dimension = ?", [dim])
-    assert len(data_rows(wb["工作目标 Targets"])) == count(con, "SELECT count(*) FROM mart.program_target WHERE review_year = 2019")
-    assert len(data_rows(wb["年度拨款 Funds per year"])) == count(con, "SELECT count(*) FROM mart.disbursement_by_year WHERE review_year = 2019")
+    for sheet, dim in (
+        ("按领域 By Field", "field"),
+        ("按扶持计划 By Plan", "plan"),
+        ("按主管单位 By Department", "department"),
+    ):
+        assert len(data_rows(wb[sheet])) == count(
+            con, "SELECT count(*) FROM mart.program_summary WHERE review_year = 2019 AND dimension = ?", [dim]
+        )
+    assert len(data_rows(wb["工作目标 Targets"])) == count(
+        con, "SELECT count(*) FROM mart.program_target WHERE review_year = 2019"
+    )
+    assert len(data_rows(wb["年度拨款 Funds per year"])) == count(
+        con, "SELECT count(*) FROM mart.disbursement_by_year WHERE review_year = 2019"
+    )
     assert len(data_rows(wb["限期整改 Rectify"])) == 5 and len(data_rows(wb["滚动支持 Rolling support"])) == 2
     assert len(data_rows(wb["隔离数据 Quarantine"])) == 5
     # labels in Chinese for codes, the numbers as numbers
@@ -177,8 +223,18 @@ def test_csv_has_bom_and_the_contract_columns(report, con):
     columns = [c for c in con.sql("SELECT * FROM mart.project_review LIMIT 0").columns]
     assert lines[0].split(",") == columns
     assert len(lines) - 1 == 11
-    for needed in ("project_id", "review_year", "as_of_date", "grade", "flags", "recommendation", "clawback_wan", "spi_t",
-                   "prev_grade", "rubric_version"):
+    for needed in (
+        "project_id",
+        "review_year",
+        "as_of_date",
+        "grade",
+        "flags",
+        "recommendation",
+        "clawback_wan",
+        "spi_t",
+        "prev_grade",
+        "rubric_version",
+    ):
         assert needed in columns
 
 
@@ -206,8 +262,9 @@ def headings(html: str) -> list[str]:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_single_language_headings(con, lang):
     i18n = I18n(lang)
-    html, _, _ = render(con, YEAR, i18n, "html", method_context(DEFAULT_RUBRIC, i18n), [], "0.1.0+test",
-                        dt.datetime(2020, 1, 31, 10, 0))
+    html, _, _ = render(
+        con, YEAR, i18n, "html", method_context(DEFAULT_RUBRIC, i18n), [], "0.1.0+test", dt.datetime(2020, 1, 31, 10, 0)
+    )
     hs = headings(html)
     assert len(hs) > 40
     if lang == "en":
@@ -233,7 +290,7 @@ def test_a_changed_rubric_changes_the_method_chapter(con, tmp_path):
 
     def method_html(path):
         html, _, _ = render(con, YEAR, i18n, "html", method_context(path, i18n), [], "x", dt.datetime(2020, 1, 1))
-        return html[html.index('id="s10-1"'):html.index('id="s10-2"')]
+        return html[html.index('id="s10-1"') : html.index('id="s10-2"')]
 
     old, new = method_html(DEFAULT_RUBRIC), method_html(changed)
     assert old != new
@@ -270,7 +327,13 @@ def test_dashboards_embed_aggregates_and_capped_projects(report, con):
     assert [p["project_id"] for p in pc["projects"]] == sorted(["P05", "P07", "P08"])  # most flags, lowest scores
     assert "预警最多、得分最低的 3 个" in capped
     rb = payload((d / f"recommendations-{YEAR}.html").read_text(encoding="utf-8"))
-    assert rb["counts"] == {"terminate": 2, "acceptance_review": 1, "suspend_funding": 1, "rectify": 5, "rolling_support": 2}
+    assert rb["counts"] == {
+        "terminate": 2,
+        "acceptance_review": 1,
+        "suspend_funding": 1,
+        "rectify": 5,
+        "rolling_support": 2,
+    }
     assert len(rb["items"]) == 11
 
 

@@ -6,10 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from scorecard.review import score_year
-from scorecard.rubric import load_rubric
-from scorecard.settings import DEFAULT_RUBRIC
 from scoring_fixtures import (
     actual,
     decision,
@@ -25,6 +21,10 @@ from scoring_fixtures import (
     scored,
     target,
 )
+
+from scorecard.review import score_year
+from scorecard.rubric import load_rubric
+from scorecard.settings import DEFAULT_RUBRIC
 
 A = "2018-12-31"  # as-of date of review year 2018
 
@@ -88,7 +88,13 @@ def test_worked_example(tmp_path):
     why = reasons(con, "P", 2018)
     assert why["leaf:spi"]["text_zh"].startswith("节点进度 SPI 0.50 < 1（应完成节点 2 个，已完成 1 个）")
     assert why["leaf:spi"]["text_en"].startswith("Milestone progress SPI 0.50 < 1 (due 2 milestones, done 1)")
-    assert json.loads(why["leaf:spi"]["numbers"]) == {"spi": 0.5, "due": 2, "done": 1, "points": 7.5, "max_points": 15.0}
+    assert json.loads(why["leaf:spi"]["numbers"]) == {
+        "spi": 0.5,
+        "due": 2,
+        "done": 1,
+        "points": 7.5,
+        "max_points": 15.0,
+    }
     assert "4.38 / 5" in why["leaf:fund_execution"]["text_zh"]  # 4.375 shown half away from zero
     assert why["grade:C"]["text_zh"] == "总分 69.80，等级为“中”（60 ≤ 总分 < 80）"
     assert why["recommendation:rectify"]["text_en"] == "Rectify within a deadline: grade C"
@@ -201,7 +207,11 @@ def test_veto_makes_d_terminate_and_clawback_also_when_ended(tmp_path):
         expert("VE", 2018, 90, veto=True),
         expert("VL", 2018, 90, veto=True),
     ]
-    data["disbursements"] = [pay("V", "2018-02-01", 500), pay("VE", "2016-02-01", 800), pay("VE", "2017-02-01", 100, "recovery")]
+    data["disbursements"] = [
+        pay("V", "2018-02-01", 500),
+        pay("VE", "2016-02-01", 800),
+        pay("VE", "2017-02-01", 100, "recovery"),
+    ]
     data["progress_reports"] = [report("V", "2018Q3", fiscal=320), report("VE", "2018Q2", fiscal=300)]
     con = scored(tmp_path, **data)
 
@@ -270,7 +280,11 @@ def test_low_execution_365_days_and_rate(tmp_path):
             pay("L2", "2018-01-01", 100),  # 364 days
             pay("L3", "2017-12-31", 100),
         ],
-        progress_reports=[report("L1", "2018Q4", fiscal=29), report("L2", "2018Q4", fiscal=29), report("L3", "2018Q4", fiscal=30)],
+        progress_reports=[
+            report("L1", "2018Q4", fiscal=29),
+            report("L2", "2018Q4", fiscal=29),
+            report("L3", "2018Q4", fiscal=30),
+        ],
     )
     assert flags_of(con, "L1") == "low_execution"  # E 0.29 < 0.3, 365 days
     assert flags_of(con, "L2") == ""  # only 364 days
@@ -500,7 +514,11 @@ def test_textbook_earned_value(tmp_path):
 def test_earned_schedule_shared_planned_dates_and_completion(tmp_path):
     con = scored(
         tmp_path,
-        projects=[project("SH", "2018-01-01", "2019-12-31"), project("DONE", "2018-01-01", "2019-12-31"), project("NONE")],
+        projects=[
+            project("SH", "2018-01-01", "2019-12-31"),
+            project("DONE", "2018-01-01", "2019-12-31"),
+            project("NONE"),
+        ],
         milestones=[
             # M1 and M2 share 2018-03-01 (day 59): one step P_1 = 0.5; M3 at 2018-09-01 (day 243) P_2 = 1.
             # EVw = 0.25 → C = 0 → es = 0 + (0.25 − 0) / (0.5 − 0) × 59 = 29.5
@@ -548,7 +566,10 @@ def test_recommendation_precedence_for_ended_projects(tmp_path):
     assert (d["status"], d["grade"], d["recommendation"]) == ("ended", "D", "acceptance_review")
     s = review_row(con, "ENDS", 2018)
     assert s["flags"] == "overspend,stalled" and s["recommendation"] == "acceptance_review"
-    assert reasons(con, "ENDS", 2018)["recommendation:acceptance_review"]["text_zh"] == "结题验收：项目已于 2018-06-30 到期"
+    assert (
+        reasons(con, "ENDS", 2018)["recommendation:acceptance_review"]["text_zh"]
+        == "结题验收：项目已于 2018-06-30 到期"
+    )
 
 
 def three_year_project(pid: str, q2018: float, q2019: float) -> dict:
@@ -556,7 +577,10 @@ def three_year_project(pid: str, q2018: float, q2019: float) -> dict:
     return dict(
         projects=[project(pid, "2017-01-01", "2021-12-31")],
         kpi_targets=[target(pid, "patents_granted", 100, due="2017-06-30")],
-        kpi_actuals=[actual(pid, "patents_granted", "2018Q4", q2018 * 100), actual(pid, "patents_granted", "2019Q4", q2019 * 100)],
+        kpi_actuals=[
+            actual(pid, "patents_granted", "2018Q4", q2018 * 100),
+            actual(pid, "patents_granted", "2019Q4", q2019 * 100),
+        ],
         expert_reviews=[expert(pid, 2018, q2018 * 100), expert(pid, 2019, q2019 * 100)],
         progress_reports=[report(pid, "2017Q4"), report(pid, "2018Q4"), report(pid, "2019Q4")],
     )
@@ -626,11 +650,15 @@ def test_decisions_across_years(tmp_path):
     # DEC_T (recorded terminate) and AUTO_T (recommended terminate, adopted) are gone from 2019
     assert rec("AUTO_T", 2018)[:2] == ("D", "terminate")
     assert rec("DEC_T", 2018)[:2] == ("C", "rectify")
-    present_2019 = {r["project_id"] for r in fetch(con, "SELECT project_id FROM mart.project_review WHERE review_year = 2019")}
+    present_2019 = {
+        r["project_id"] for r in fetch(con, "SELECT project_id FROM mart.project_review WHERE review_year = 2019")
+    }
     assert present_2019 == {"RC", "RA", "DEC_R", "DEC_S"}
     # and termination carries over: scoring 2020 still leaves them (and RC, terminated 2019) out
     score_year(con, 2020, load_rubric())
-    present_2020 = {r["project_id"] for r in fetch(con, "SELECT project_id FROM mart.project_review WHERE review_year = 2020")}
+    present_2020 = {
+        r["project_id"] for r in fetch(con, "SELECT project_id FROM mart.project_review WHERE review_year = 2020")
+    }
     assert present_2020 == {"RA", "DEC_S"}  # RC and DEC_R were terminated in 2019
 
 
@@ -643,7 +671,10 @@ def test_changed_rubric_changes_scores_in_a_separate_schema(tmp_path):
     text = DEFAULT_RUBRIC.read_text(encoding="utf-8")
     text = text.replace('version: "v1"', 'version: "v1-expert25"')
     text = text.replace("        points: 40\n", "        points: 30\n")  # output 40 → 30
-    text = text.replace('        points: 15\n        formula_zh: "{points} × 专家评分', '        points: 25\n        formula_zh: "{points} × 专家评分')
+    text = text.replace(
+        '        points: 15\n        formula_zh: "{points} × 专家评分',
+        '        points: 25\n        formula_zh: "{points} × 专家评分',
+    )
     alt_path.write_text(text, encoding="utf-8")
     alt = load_rubric(alt_path)
     assert alt.params()["w_expert"] == 25 and alt.params()["w_output"] == 30
@@ -685,7 +716,9 @@ def test_every_row_is_explained(tmp_path):
     data = merge(worked_example(), three_year_project("X", 0.7, 0.4), exact_score_project("G", 0.85))
     con = scored(tmp_path, years=(2018, 2019), **data)
     rows = fetch(con, "SELECT project_id, review_year, grade, flags, recommendation FROM mart.project_review")
-    codes = {(r["project_id"], r["review_year"], r["rule_code"]) for r in fetch(con, "SELECT * FROM mart.review_reason")}
+    codes = {
+        (r["project_id"], r["review_year"], r["rule_code"]) for r in fetch(con, "SELECT * FROM mart.review_reason")
+    }
     for r in rows:
         key = (r["project_id"], r["review_year"])
         assert (*key, f"grade:{r['grade']}") in codes

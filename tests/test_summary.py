@@ -4,10 +4,10 @@ on a three-project warehouse, numbers worked out by hand."""
 from __future__ import annotations
 
 import pytest
+from scoring_fixtures import actual, expert, fetch, ms, pay, project, report, scored, target
 
 from scorecard.review import score_year, summarize_year
 from scorecard.rubric import load_rubric
-from scoring_fixtures import expert, fetch, ms, pay, project, report, scored, target, actual
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,16 @@ def three(tmp_path_factory):
     data = dict(
         projects=[
             project("A", "2017-01-01", "2020-12-31", approved=1000, approval_year=2017),
-            project("B", "2017-01-01", "2020-12-31", approved=2000, plan="demonstration", department="eitc",
-                    support_mode="equity", approval_year=2018),
+            project(
+                "B",
+                "2017-01-01",
+                "2020-12-31",
+                approved=2000,
+                plan="demonstration",
+                department="eitc",
+                support_mode="equity",
+                approval_year=2018,
+            ),
             project("C", "2016-01-01", "2018-06-30", approved=500, field="nev", approval_year=2016),
         ],
         kpi_targets=[target("A", "papers", 10, due="2018-06-30"), target("B", "papers", 10, due="2018-06-30")],
@@ -52,8 +60,10 @@ def three(tmp_path_factory):
 
 def test_project_rows_of_the_fixture(three):
     con, _ = three
-    got = {r["project_id"]: (r["total_score"], r["grade"], r["flags"], r["recommendation"], r["clawback_wan"]) for r in fetch(
-        con, "SELECT * FROM mart.project_review WHERE review_year = 2018")}
+    got = {
+        r["project_id"]: (r["total_score"], r["grade"], r["flags"], r["recommendation"], r["clawback_wan"])
+        for r in fetch(con, "SELECT * FROM mart.project_review WHERE review_year = 2018")
+    }
     assert got == {
         "A": (90.83, "A", "", "rolling_support", 0.0),
         "B": (8.48, "D", "low_execution,missing_report,stalled", "terminate", 700.0),
@@ -66,7 +76,14 @@ def test_program_summary_all(three):
     row = fetch(con, "SELECT * FROM mart.program_summary WHERE review_year = 2018 AND dimension = 'all'")[0]
     # all + field (5g, nev) + plan (core_tech, demonstration) + department (stic, eitc) + support_mode (grant, equity)
     assert meta["projects"] == 3 and meta["summary_rows"] == 9
-    assert (row["projects"], row["grade_a"], row["grade_b"], row["grade_c"], row["grade_d"], row["grade_insufficient"]) == (3, 1, 0, 0, 1, 1)
+    assert (
+        row["projects"],
+        row["grade_a"],
+        row["grade_b"],
+        row["grade_c"],
+        row["grade_d"],
+        row["grade_insufficient"],
+    ) == (3, 1, 0, 0, 1, 1)
     assert row["mean_score"] == pytest.approx((90.83 + 8.48 + 77.5) / 3)
     assert row["approved_wan"] == 3500.0
     assert row["net_disbursed_wan"] == 1500.0  # 400 + (1000 − 200) + 300
@@ -75,7 +92,9 @@ def test_program_summary_all(three):
     assert row["self_arrived_wan"] == 150.0
     assert row["leverage"] == pytest.approx(0.1)  # 150 / 1500
     assert (row["problem_projects"], row["problem_funding_wan"]) == (1, 2000.0)
-    recs = tuple(row[f"rec_{r}"] for r in ("terminate", "acceptance_review", "suspend_funding", "rectify", "rolling_support"))
+    recs = tuple(
+        row[f"rec_{r}"] for r in ("terminate", "acceptance_review", "suspend_funding", "rectify", "rolling_support")
+    )
     assert recs == (1, 1, 0, 0, 1)
     assert row["clawback_wan"] == 700.0
     assert row["rubric_version"] == "v1"
@@ -83,10 +102,20 @@ def test_program_summary_all(three):
 
 def test_program_summary_by_dimension(three):
     con, _ = three
-    rows = {(r["dimension"], r["dimension_value"]): r for r in fetch(con, "SELECT * FROM mart.program_summary WHERE review_year = 2018")}
+    rows = {
+        (r["dimension"], r["dimension_value"]): r
+        for r in fetch(con, "SELECT * FROM mart.program_summary WHERE review_year = 2018")
+    }
     assert set(rows) == {
-        ("all", "all"), ("field", "5g"), ("field", "nev"), ("plan", "core_tech"), ("plan", "demonstration"),
-        ("department", "stic"), ("department", "eitc"), ("support_mode", "grant"), ("support_mode", "equity"),
+        ("all", "all"),
+        ("field", "5g"),
+        ("field", "nev"),
+        ("plan", "core_tech"),
+        ("plan", "demonstration"),
+        ("department", "stic"),
+        ("department", "eitc"),
+        ("support_mode", "grant"),
+        ("support_mode", "equity"),
     }
     core = rows[("plan", "core_tech")]  # A and C
     assert (core["projects"], core["grade_a"], core["grade_insufficient"]) == (2, 1, 1)
@@ -95,15 +124,23 @@ def test_program_summary_by_dimension(three):
     assert core["mean_score"] == pytest.approx((90.83 + 77.5) / 2)
     assert (core["rec_rolling_support"], core["rec_acceptance_review"], core["problem_projects"]) == (1, 1, 0)
     g5 = rows[("field", "5g")]  # A and B
-    assert (g5["projects"], g5["approved_wan"], g5["net_disbursed_wan"], g5["problem_projects"], g5["clawback_wan"]) == (2, 3000.0, 1200.0, 1, 700.0)
+    assert (
+        g5["projects"],
+        g5["approved_wan"],
+        g5["net_disbursed_wan"],
+        g5["problem_projects"],
+        g5["clawback_wan"],
+    ) == (2, 3000.0, 1200.0, 1, 700.0)
     eq = rows[("support_mode", "equity")]
     assert (eq["projects"], eq["grade_d"], eq["rec_terminate"], eq["leverage"]) == (1, 1, 1, pytest.approx(50 / 800))
 
 
 def test_program_targets(three):
     con, meta = three
-    got = {r["target"]: (r["measured"], r["threshold"], r["comparator"], r["met"]) for r in fetch(
-        con, "SELECT * FROM mart.program_target WHERE review_year = 2018")}
+    got = {
+        r["target"]: (r["measured"], r["threshold"], r["comparator"], r["met"])
+        for r in fetch(con, "SELECT * FROM mart.program_target WHERE review_year = 2018")
+    }
     assert got == {
         "core_tech_projects": (1.0, 50.0, ">", False),  # A (C was approved in 2016)
         "innovation_carriers": (0.0, 100.0, ">", False),
@@ -120,9 +157,15 @@ def test_program_targets(three):
 
 def test_disbursement_by_year(three):
     con, _ = three
-    got = {r["payment_year"]: (r["disbursed_wan"], r["recovered_wan"], r["net_disbursed_wan"], r["budget_wan"]) for r in fetch(
-        con, "SELECT * FROM mart.disbursement_by_year WHERE review_year = 2018")}
-    assert got == {2016: (300.0, 0.0, 300.0, None), 2017: (1400.0, 0.0, 1400.0, 200000.0), 2018: (0.0, 200.0, -200.0, 200000.0)}
+    got = {
+        r["payment_year"]: (r["disbursed_wan"], r["recovered_wan"], r["net_disbursed_wan"], r["budget_wan"])
+        for r in fetch(con, "SELECT * FROM mart.disbursement_by_year WHERE review_year = 2018")
+    }
+    assert got == {
+        2016: (300.0, 0.0, 300.0, None),
+        2017: (1400.0, 0.0, 1400.0, 200000.0),
+        2018: (0.0, 200.0, -200.0, 200000.0),
+    }
 
 
 def test_summary_rerun_and_empty_year(three):
@@ -136,7 +179,15 @@ def test_summary_rerun_and_empty_year(three):
     meta = summarize_year(con, 2030, rubric)
     assert meta["summary_rows"] == 1 and meta["projects"] == 0
     row = fetch(con, "SELECT * FROM mart.program_summary WHERE review_year = 2030")[0]
-    assert (row["dimension"], row["projects"], row["approved_wan"], row["mean_score"], row["rubric_version"]) == ("all", 0, 0.0, None, "v1")
-    budget = {r["target"]: r["measured"] for r in fetch(
-        con, "SELECT * FROM mart.program_target WHERE review_year = 2030 AND target LIKE 'annual%'")}
+    assert (row["dimension"], row["projects"], row["approved_wan"], row["mean_score"], row["rubric_version"]) == (
+        "all",
+        0,
+        0.0,
+        None,
+        "v1",
+    )
+    budget = {
+        r["target"]: r["measured"]
+        for r in fetch(con, "SELECT * FROM mart.program_target WHERE review_year = 2030 AND target LIKE 'annual%'")
+    }
     assert budget == {"annual_budget_2017": 1400.0, "annual_budget_2018": -200.0, "annual_budget_2019": 999.0}

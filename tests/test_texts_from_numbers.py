@@ -49,7 +49,10 @@ def changed_rubric(tmp_path: Path) -> Path:
     text = text.replace('report_cutoff: "09-30"', 'report_cutoff: "08-31"')
     for grade, old, new in (("A", 90, 91), ("B", 80, 81), ("C", 60, 61)):
         text = text.replace(f"  - grade: {grade}\n    min: {old}\n", f"  - grade: {grade}\n    min: {new}\n")
-    text = text.replace("        points: 15\n        formula_zh: \"{points} × min(SPI", "        points: 16\n        formula_zh: \"{points} × min(SPI")
+    text = text.replace(
+        '        points: 15\n        formula_zh: "{points} × min(SPI',
+        '        points: 16\n        formula_zh: "{points} × min(SPI',
+    )
     text = text.replace("        points: 40\n", "        points: 39\n")
     path = tmp_path / "rubric-changed.yaml"
     path.write_text(text, encoding="utf-8")
@@ -66,7 +69,16 @@ def test_rubric_texts_are_filled_from_its_numbers(tmp_path):
     for old in ("0.8,", "30 天", "15 × min(SPI", "40 × ", "5 名及以上"):
         assert old not in formulas
     flags = " ".join(f.zh + f.en for f in rubric.model.flags)
-    for new in ("170 天", "333 天", "E < 0.35", "366 or more days", "R < 0.55", "+ 0.02 万元", "8 月 31 日", "31 August"):
+    for new in (
+        "170 天",
+        "333 天",
+        "E < 0.35",
+        "366 or more days",
+        "R < 0.55",
+        "+ 0.02 万元",
+        "8 月 31 日",
+        "31 August",
+    ):
         assert new in flags
     for old in ("180", "365", "E < 0.3 ", "R < 0.5 ", "R < 0.5S", "0.01", "9 月 30 日", "30 September"):
         assert old not in flags
@@ -91,8 +103,11 @@ def test_reasons_and_cutoff_follow_the_changed_rubric(tmp_path):
     con = scored(
         tmp_path,
         rubric=rubric,
-        projects=[project(pid, "2017-01-01", "2020-12-31"), project("AUG", "2018-08-31", "2020-12-31"),
-                  project("SEP", "2018-09-01", "2020-12-31")],
+        projects=[
+            project(pid, "2017-01-01", "2020-12-31"),
+            project("AUG", "2018-08-31", "2020-12-31"),
+            project("SEP", "2018-09-01", "2020-12-31"),
+        ],
         disbursements=[pay(pid, "2017-12-30", 100)],
         progress_reports=[report(pid, "2018Q4", fiscal=34)],  # E 0.34 < 0.35 after 366 days
         kpi_targets=[target(pid, "patents_granted", 10, due="2018-06-30")],
@@ -116,7 +131,9 @@ def fixture_con():
 
 def html_of(con, rubric_path: Path, lang: str = "zh+en") -> str:
     i18n = I18n(lang)
-    html, _, _ = render(con, 2019, i18n, "html", method_context(rubric_path, i18n), [], "0.1.0+test", dt.datetime(2020, 1, 31))
+    html, _, _ = render(
+        con, 2019, i18n, "html", method_context(rubric_path, i18n), [], "0.1.0+test", dt.datetime(2020, 1, 31)
+    )
     return re.sub(r"<script.*?</script>", "", html, flags=re.S)
 
 
@@ -131,9 +148,13 @@ def test_report_sentences_and_annex_show_the_changed_rubric(fixture_con, tmp_pat
 def changed_programme(tmp_path: Path) -> Path:
     text = DEFAULT_PROGRAMME.read_text(encoding="utf-8")
     text = text.replace("annual_budget_wan: 200000", "annual_budget_wan: 150000")
-    text = text.replace("  start: 2017 ", "  start: 2018 ").replace("first_review_year: 2017", "first_review_year: 2018")
-    text = text.replace("    plan: core_tech\n    comparison: \">\"\n    threshold: 50\n",
-                        "    plan: core_tech\n    comparison: \">\"\n    threshold: 60\n")
+    text = text.replace("  start: 2017 ", "  start: 2018 ").replace(
+        "first_review_year: 2017", "first_review_year: 2018"
+    )
+    text = text.replace(
+        '    plan: core_tech\n    comparison: ">"\n    threshold: 50\n',
+        '    plan: core_tech\n    comparison: ">"\n    threshold: 60\n',
+    )
     path = tmp_path / "programme.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -143,19 +164,31 @@ def test_a_changed_programme_flows_into_the_targets_and_the_report(tmp_path, fix
     path = changed_programme(tmp_path)
     programme = load_programme(path)
     assert (programme.start, programme.annual_budget_wan) == (2018, 150000)
-    con = scored(tmp_path, years=(2018,), projects=[project("P", "2018-01-01", "2020-12-31")],
-                 disbursements=[pay("P", "2017-06-01", 100), pay("P", "2018-06-01", 200)])
+    con = scored(
+        tmp_path,
+        years=(2018,),
+        projects=[project("P", "2018-01-01", "2020-12-31")],
+        disbursements=[pay("P", "2017-06-01", 100), pay("P", "2018-06-01", 200)],
+    )
     score_year(con, 2018, load_rubric(), programme=programme)
     summarize_year(con, 2018, load_rubric(), programme=programme)
-    targets = {r[0]: r[1:] for r in con.sql(
-        "SELECT target, name_zh, measured, threshold, met FROM mart.program_target WHERE review_year = 2018").fetchall()}
+    targets = {
+        r[0]: r[1:]
+        for r in con.sql(
+            "SELECT target, name_zh, measured, threshold, met FROM mart.program_target WHERE review_year = 2018"
+        ).fetchall()
+    }
     assert targets["core_tech_projects"][0] == "实施基础研究和技术攻关项目超60个"
     assert float(targets["core_tech_projects"][2]) == 60
     assert "annual_budget_2017" not in targets  # the period starts in 2018 now
     name, measured, threshold, met = targets["annual_budget_2018"]
     assert (name, float(measured), float(threshold), met) == ("2018 年安排资金 15 亿元", 200.0, 150000.0, False)
-    budget = {r[0]: r[1] for r in con.sql(
-        "SELECT payment_year, budget_wan FROM mart.disbursement_by_year WHERE review_year = 2018").fetchall()}
+    budget = {
+        r[0]: r[1]
+        for r in con.sql(
+            "SELECT payment_year, budget_wan FROM mart.disbursement_by_year WHERE review_year = 2018"
+        ).fetchall()
+    }
     assert budget[2017] is None and float(budget[2018]) == 150000
 
     monkeypatch.setenv("SCORECARD_PROGRAMME", str(path))

@@ -15,11 +15,9 @@ import signal
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import CHROMIUM_ARGS, CHROMIUM_PATH, REPO_ROOT, _free_port
 
 pytestmark = pytest.mark.slow
@@ -92,7 +90,16 @@ def dagster_dev(tmp_path_factory, artifacts_dir):
     log = log_path.open("w")
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [str(REPO_ROOT / ".venv" / "bin" / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        [
+            str(REPO_ROOT / ".venv" / "bin" / "dagster"),
+            "dev",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
         cwd=REPO_ROOT,
         env=env,
         stdout=log,
@@ -229,7 +236,11 @@ def test_ingest_via_graphql_then_review_2018_from_the_ui(dagster_dev, artifacts_
             "SELECT count(*), count(DISTINCT project_id) FROM mart.project_review WHERE review_year = 2018"
         ).fetchall()[0]
         years = sorted(y for (y,) in con.sql("SELECT DISTINCT review_year FROM mart.project_review").fetchall())
-        grades = dict(con.sql("SELECT grade, count(*) FROM mart.project_review WHERE review_year = 2018 GROUP BY grade").fetchall())
+        grades = dict(
+            con.sql(
+                "SELECT grade, count(*) FROM mart.project_review WHERE review_year = 2018 GROUP BY grade"
+            ).fetchall()
+        )
     # the year launched from the UI, on its history: 2017 was never scored, so it was scored first (docs/scoring.md §10)
     assert years == [2017, 2018]
     assert rows == projects > 50  # one row per reviewed project

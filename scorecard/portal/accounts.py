@@ -42,8 +42,7 @@ MAX_PASSWORD = 1024  # the login form takes at most this many characters; longer
 _hasher = PasswordHasher()
 # Verified against for unknown user names, so a miss costs the same time as a wrong password
 # (a hash of a discarded random password, with the default parameters of `_hasher`).
-_DUMMY_HASH = ("$argon2id$v=19$m=65536,t=3,p=4$EZeQbuHZak4dPuLPs+bNag$"
-               "YDu7f+9H6AnLW2NSaktG3U8B7ZL+KKb5hnGVRH94pzI")
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$EZeQbuHZak4dPuLPs+bNag$YDu7f+9H6AnLW2NSaktG3U8B7ZL+KKb5hnGVRH94pzI"
 
 
 class AccountError(ValueError):
@@ -190,8 +189,9 @@ def save_accounts(path: Path, accounts: AccountsFile) -> None:
         raise
 
 
-def add_user(path: Path, name: str, password: str, role: str, years: list[int] | None = None,
-             replace: bool = False) -> Account:
+def add_user(
+    path: Path, name: str, password: str, role: str, years: list[int] | None = None, replace: bool = False
+) -> Account:
     validate_name(name)
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")

@@ -36,8 +36,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from scorecard.codes import GRADES, RECOMMENDATIONS
-from scorecard.portal.accounts import MAX_PASSWORD, Account, AccountStore, AccountsUnavailable
 from scorecard.manifest import REQUIRED_KINDS
+from scorecard.portal.accounts import MAX_PASSWORD, Account, AccountStore, AccountsUnavailable
 from scorecard.portal.manifest import Deliverable, ManifestError, ManifestVerifier, VerifiedYear
 from scorecard.portal.security import (
     ATTACHMENT_CSP,
@@ -76,18 +76,34 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 ERRORS: dict[int, tuple[str, str, str, str]] = {
     400: ("请求无效", "Bad request", "请求格式不正确。", "The request was malformed."),
     401: ("需要登录", "Login required", "请先登录。", "Please log in first."),
-    403: ("无权访问", "Forbidden", "您的账号无权访问此内容，或表单已过期。",
-          "Your account may not open this, or the form has expired."),
-    404: ("未找到", "Not found", "所请求的文件或年度不存在或未通过校验。",
-          "The requested file or year does not exist or did not pass verification."),
+    403: (
+        "无权访问",
+        "Forbidden",
+        "您的账号无权访问此内容，或表单已过期。",
+        "Your account may not open this, or the form has expired.",
+    ),
+    404: (
+        "未找到",
+        "Not found",
+        "所请求的文件或年度不存在或未通过校验。",
+        "The requested file or year does not exist or did not pass verification.",
+    ),
     405: ("方法不允许", "Method not allowed", "不支持该请求方法。", "This method is not allowed here."),
     413: ("请求过大", "Request too large", "提交的内容过长。", "The submitted form is too large."),
     415: ("格式不支持", "Unsupported form", "请使用登录页面提交。", "Please submit the form from the login page."),
-    429: ("尝试次数过多", "Too many attempts", "登录失败次数过多，请稍后再试。",
-          "Too many failed logins; please try again later."),
+    429: (
+        "尝试次数过多",
+        "Too many attempts",
+        "登录失败次数过多，请稍后再试。",
+        "Too many failed logins; please try again later.",
+    ),
     500: ("服务器错误", "Server error", "服务器内部错误，已记录。", "An internal error occurred and was logged."),
-    503: ("服务暂不可用", "Service unavailable", "服务繁忙或配置有误，请稍后再试。",
-          "The portal is busy or misconfigured; please try again shortly."),
+    503: (
+        "服务暂不可用",
+        "Service unavailable",
+        "服务繁忙或配置有误，请稍后再试。",
+        "The portal is busy or misconfigured; please try again shortly.",
+    ),
 }
 ORDER_KINDS = REQUIRED_KINDS  # the report files in the manifest's order
 
@@ -110,9 +126,19 @@ register_url_convertor("year", YearConvertor())
 class Portal:
     """State shared by the handlers of one app instance."""
 
-    def __init__(self, reports_dir: Path, users_file: Path, audit_log: Path, secret: str, *,
-                 secure_cookies: bool, clock: Callable[[], float], revocations: Path | None,
-                 idle_seconds: float, verification_slots: int | None) -> None:
+    def __init__(
+        self,
+        reports_dir: Path,
+        users_file: Path,
+        audit_log: Path,
+        secret: str,
+        *,
+        secure_cookies: bool,
+        clock: Callable[[], float],
+        revocations: Path | None,
+        idle_seconds: float,
+        verification_slots: int | None,
+    ) -> None:
         if not secret or len(secret) < 16:
             raise ValueError("the portal secret must have at least 16 characters")
         self.verifier = ManifestVerifier(Path(reports_dir))
@@ -126,8 +152,12 @@ class Portal:
         self.sessions = URLSafeTimedSerializer(secret, salt="scorecard-portal-session")
         self.login_csrf = URLSafeTimedSerializer(secret, salt="scorecard-portal-login-csrf")
         self.locked_logged: dict[str, tuple[float, int]] = {}  # pair -> (last login_locked line, suppressed)
-        self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
-                               autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.css = (HERE / "static" / "portal.css").read_bytes()
 
     # ---- cookies: Secure and __Host- names whenever the request came over HTTPS -----------------------
@@ -138,12 +168,20 @@ class Portal:
         return f"__Host-{base}" if self.secure(request) else base
 
     def set_cookie(self, request: Request, response: Response, base: str, value: str, max_age: int) -> None:
-        response.set_cookie(self.cookie_name(request, base), value, max_age=max_age, path="/", httponly=True,
-                            samesite="strict", secure=self.secure(request))
+        response.set_cookie(
+            self.cookie_name(request, base),
+            value,
+            max_age=max_age,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=self.secure(request),
+        )
 
     def clear_cookie(self, request: Request, response: Response, base: str) -> None:
-        response.delete_cookie(self.cookie_name(request, base), path="/", httponly=True, samesite="strict",
-                               secure=self.secure(request))
+        response.delete_cookie(
+            self.cookie_name(request, base), path="/", httponly=True, samesite="strict", secure=self.secure(request)
+        )
 
     # ---- sessions -------------------------------------------------------------------------------
     def user(self, request: Request) -> tuple[str, Account, dict[str, Any]] | None:
@@ -189,8 +227,16 @@ class Portal:
 
     def error(self, request: Request | None, status: int) -> HTMLResponse:
         zh, en, text_zh, text_en = ERRORS.get(status, (str(status), str(status), "", ""))
-        response = self.render(request, "error.html", status=status, status_code=status,
-                               title_zh=zh, title_en=en, text_zh=text_zh, text_en=text_en)
+        response = self.render(
+            request,
+            "error.html",
+            status=status,
+            status_code=status,
+            title_zh=zh,
+            title_en=en,
+            text_zh=text_zh,
+            text_en=text_en,
+        )
         if status == 401:
             response.headers["www-authenticate"] = 'FormBased realm="scorecard"'
         if status == 503:
@@ -253,8 +299,9 @@ async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> dict[str, 
         if len(body) > limit:
             raise HTTPException(413)
     try:
-        fields = parse_qs(body.decode("ascii"), keep_blank_values=True, max_num_fields=16,
-                          encoding="utf-8", errors="strict")
+        fields = parse_qs(
+            body.decode("ascii"), keep_blank_values=True, max_num_fields=16, encoding="utf-8", errors="strict"
+        )
     except (UnicodeDecodeError, ValueError):
         raise HTTPException(400) from None
     return {k: v[0] for k, v in fields.items()}
@@ -268,16 +315,33 @@ def _parse_hosts(hosts: Iterable[str] | str | None) -> list[str]:
     return [h.strip() for h in hosts if h.strip()]
 
 
-def create_app(reports_dir: Path | str, users_file: Path | str, audit_log: Path | str, secret: str,
-               secure_cookies: bool = False, *, clock: Callable[[], float] = time.monotonic,
-               allowed_hosts: Iterable[str] | str | None = None, revocations: Path | str | None = None,
-               idle_seconds: float = IDLE_SECONDS, verification_slots: int | None = None) -> Starlette:
+def create_app(
+    reports_dir: Path | str,
+    users_file: Path | str,
+    audit_log: Path | str,
+    secret: str,
+    secure_cookies: bool = False,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    allowed_hosts: Iterable[str] | str | None = None,
+    revocations: Path | str | None = None,
+    idle_seconds: float = IDLE_SECONDS,
+    verification_slots: int | None = None,
+) -> Starlette:
     """Build the portal. ``clock`` drives the login lockout (tests pass a fake one); ``allowed_hosts``
     are the Host header values accepted (default 127.0.0.1, localhost, [::1]; ``*`` any);
     ``secure_cookies`` forces Secure cookies and HSTS even over plain HTTP (else they follow the scheme)."""
-    portal = Portal(Path(reports_dir), Path(users_file), Path(audit_log), secret, secure_cookies=secure_cookies,
-                    clock=clock, revocations=Path(revocations) if revocations else None,
-                    idle_seconds=idle_seconds, verification_slots=verification_slots)
+    portal = Portal(
+        Path(reports_dir),
+        Path(users_file),
+        Path(audit_log),
+        secret,
+        secure_cookies=secure_cookies,
+        clock=clock,
+        revocations=Path(revocations) if revocations else None,
+        idle_seconds=idle_seconds,
+        verification_slots=verification_slots,
+    )
     routes = _routes(portal)
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error(portal)})
     app.router.redirect_slashes = False  # its redirects are absolute URLs built from the Host header
@@ -315,13 +379,24 @@ class _LoginHandlers:
     def __init__(self, portal: Portal) -> None:
         self.portal = portal
 
-    def form(self, request: Request, status: int = 200, message: tuple[str, str] | None = None,
-             username: str = "") -> Response:
+    def form(
+        self, request: Request, status: int = 200, message: tuple[str, str] | None = None, username: str = ""
+    ) -> Response:
         token = secrets.token_urlsafe(32)
-        response = self.portal.render(request, "login.html", status=status, csrf=token, message=message,
-                                      username=username, user=None, account=None, logout_csrf=None)
-        self.portal.set_cookie(request, response, "scorecard_csrf", self.portal.login_csrf.dumps(token),
-                               LOGIN_CSRF_SECONDS)
+        response = self.portal.render(
+            request,
+            "login.html",
+            status=status,
+            csrf=token,
+            message=message,
+            username=username,
+            user=None,
+            account=None,
+            logout_csrf=None,
+        )
+        self.portal.set_cookie(
+            request, response, "scorecard_csrf", self.portal.login_csrf.dumps(token), LOGIN_CSRF_SECONDS
+        )
         return response
 
     async def page(self, request: Request) -> Response:
@@ -351,9 +426,15 @@ class _LoginHandlers:
         if not isinstance(attempt, Attempt):
             await portal.audit_locked(username, ip)
             minutes = max(1, round(attempt / 60))
-            return self.form(request, status=429, username=username,
-                             message=(f"登录失败次数过多，请 {minutes} 分钟后再试。",
-                                      f"Too many failed logins; try again in {minutes} min."))
+            return self.form(
+                request,
+                status=429,
+                username=username,
+                message=(
+                    f"登录失败次数过多，请 {minutes} 分钟后再试。",
+                    f"Too many failed logins; try again in {minutes} min.",
+                ),
+            )
         account, verified = None, None
         try:
             account = await portal.gate.run(portal.accounts.authenticate, username, password)
@@ -366,15 +447,21 @@ class _LoginHandlers:
             portal.throttle.finish(attempt, verified)
         if account is None:
             await _audit(portal, "login_failed", user=username, ip=ip)
-            return self.form(request, status=401, username=username,
-                             message=("用户名或密码错误。", "Wrong user name or password."))
+            return self.form(
+                request, status=401, username=username, message=("用户名或密码错误。", "Wrong user name or password.")
+            )
         return await self.logged_in(request, username, account, ip)
 
     async def logged_in(self, request: Request, username: str, account: Account, ip: str) -> Response:
         portal = self.portal
         await _audit(portal, "login", user=username, role=account.role, ip=ip)
-        session = {"u": username, "sid": secrets.token_urlsafe(16), "fp": account.fingerprint,
-                   "csrf": secrets.token_urlsafe(32), "t0": int(time.time())}
+        session = {
+            "u": username,
+            "sid": secrets.token_urlsafe(16),
+            "fp": account.fingerprint,
+            "csrf": secrets.token_urlsafe(32),
+            "t0": int(time.time()),
+        }
         response = RedirectResponse("/years", status_code=303)
         portal.set_cookie(request, response, "scorecard_session", portal.sessions.dumps(session), SESSION_SECONDS)
         portal.clear_cookie(request, response, "scorecard_csrf")
@@ -406,8 +493,9 @@ class _PageHandlers:
         return PlainTextResponse("ok")
 
     async def css(self, request: Request) -> Response:
-        return Response(self.portal.css, media_type="text/css; charset=utf-8",
-                        headers={"cache-control": "public, max-age=3600"})
+        return Response(
+            self.portal.css, media_type="text/css; charset=utf-8", headers={"cache-control": "public, max-age=3600"}
+        )
 
     async def years(self, request: Request) -> Response:
         portal = self.portal
@@ -429,13 +517,25 @@ class _PageHandlers:
         grades = _counts(summary.get("grades"), GRADES)
         recs = _counts(summary.get("recommendations"), RECOMMENDATIONS)
         targets = [t for t in summary.get("targets", []) or [] if isinstance(t, dict)]
-        files = sorted((d for d in verified.files.values() if d.kind != "dashboard"),
-                       key=lambda d: (ORDER_KINDS.index(d.kind), d.file))
+        files = sorted(
+            (d for d in verified.files.values() if d.kind != "dashboard"),
+            key=lambda d: (ORDER_KINDS.index(d.kind), d.file),
+        )
         dashboards = sorted(verified.by_kind("dashboard"), key=lambda d: d.file)
         page = portal.render(
-            request, "year.html", v=verified, m=verified.manifest, summary=summary, grades=grades,
-            recs=recs, targets=targets, files=files, dashboards=dashboards, kinds=KIND_LABELS,
-            manifest_size=len(verified.manifest_bytes))
+            request,
+            "year.html",
+            v=verified,
+            m=verified.manifest,
+            summary=summary,
+            grades=grades,
+            recs=recs,
+            targets=targets,
+            files=files,
+            dashboards=dashboards,
+            kinds=KIND_LABELS,
+            manifest_size=len(verified.manifest_bytes),
+        )
         return portal.touch(request, page, data)
 
     async def download(self, request: Request) -> Response:
@@ -452,12 +552,21 @@ class _PageHandlers:
         if verified is None:
             raise HTTPException(404)
         if rel == verified.manifest_name:
-            await _audit(portal, "download_head" if head else "download", **who, file=rel, kind="manifest",
-                         bytes=len(verified.manifest_bytes))
-            headers = {"content-disposition": content_disposition("attachment", rel, rel),
-                       "content-security-policy": ATTACHMENT_CSP}
-            response = Response(b"" if head else verified.manifest_bytes, media_type="application/json",
-                                headers=headers)
+            await _audit(
+                portal,
+                "download_head" if head else "download",
+                **who,
+                file=rel,
+                kind="manifest",
+                bytes=len(verified.manifest_bytes),
+            )
+            headers = {
+                "content-disposition": content_disposition("attachment", rel, rel),
+                "content-security-policy": ATTACHMENT_CSP,
+            }
+            response = Response(
+                b"" if head else verified.manifest_bytes, media_type="application/json", headers=headers
+            )
             return portal.touch(request, response, data)
         item: Deliverable | None = verified.files.get(rel)  # the only way from a name to a file
         if item is None:
@@ -467,8 +576,7 @@ class _PageHandlers:
             raise HTTPException(403)
         headers = _file_headers(item)
         if head:
-            await _audit(portal, "download_head", **who, file=rel, kind=item.kind, sha256=item.sha256,
-                         bytes=item.bytes)
+            await _audit(portal, "download_head", **who, file=rel, kind=item.kind, sha256=item.sha256, bytes=item.bytes)
             return portal.touch(request, Response(b"", media_type=item.media_type, headers=headers), data)
         fd = await _open_verified(verified, item)
         try:
@@ -490,11 +598,15 @@ async def _audit(portal: Portal, event: str, durable: bool = True, **fields: Any
 
 def _file_headers(item: Deliverable) -> dict[str, str]:
     if item.kind == "dashboard":
-        headers = {"content-disposition": content_disposition("inline", item.ascii_name, item.download_name),
-                   "content-security-policy": DASHBOARD_CSP}
+        headers = {
+            "content-disposition": content_disposition("inline", item.ascii_name, item.download_name),
+            "content-security-policy": DASHBOARD_CSP,
+        }
     else:
-        headers = {"content-disposition": content_disposition("attachment", item.ascii_name, item.download_name),
-                   "content-security-policy": ATTACHMENT_CSP}
+        headers = {
+            "content-disposition": content_disposition("attachment", item.ascii_name, item.download_name),
+            "content-security-policy": ATTACHMENT_CSP,
+        }
     headers["content-length"] = str(item.bytes)
     return headers
 
@@ -506,7 +618,11 @@ async def _open_verified(verified: VerifiedYear, item: Deliverable) -> int:
         raise HTTPException(404) from None
     st = os.fstat(fd)
     if (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) != (
-            item.stat.ino, item.stat.size, item.stat.mtime_ns, item.stat.ctime_ns):
+        item.stat.ino,
+        item.stat.size,
+        item.stat.mtime_ns,
+        item.stat.ctime_ns,
+    ):
         os.close(fd)  # changed since it was verified: never serve unverified bytes
         raise HTTPException(404)
     return fd
@@ -521,8 +637,16 @@ def _counts(raw: Any, labels: dict[str, tuple[str, str]]) -> list[dict[str, Any]
             continue
         count = raw[code] if isinstance(raw[code], int) else 0
         zh, en = labels.get(code, (code, code))
-        rows.append({"code": code, "zh": zh, "en": en, "count": count, "total": total,
-                     "pct": (100.0 * count / total) if total else 0.0})
+        rows.append(
+            {
+                "code": code,
+                "zh": zh,
+                "en": en,
+                "count": count,
+                "total": total,
+                "pct": (100.0 * count / total) if total else 0.0,
+            }
+        )
     return rows
 
 
@@ -536,6 +660,13 @@ def app_from_env() -> Starlette:
     cfg = get_portal_settings()
     if not cfg.secret:
         raise RuntimeError("set SCORECARD_PORTAL_SECRET (at least 16 characters)")
-    return create_app(cfg.reports_dir, cfg.users_file, cfg.audit_log, cfg.secret,
-                      secure_cookies=cfg.secure_cookies, allowed_hosts=cfg.allowed_hosts,
-                      revocations=cfg.revocations, idle_seconds=cfg.idle_seconds)
+    return create_app(
+        cfg.reports_dir,
+        cfg.users_file,
+        cfg.audit_log,
+        cfg.secret,
+        secure_cookies=cfg.secure_cookies,
+        allowed_hosts=cfg.allowed_hosts,
+        revocations=cfg.revocations,
+        idle_seconds=cfg.idle_seconds,
+    )

@@ -15,46 +15,105 @@ from scorecard.portal.security import verify_audit_log
 
 
 def _users_option(f):
-    return click.option("--users", "users_file", type=click.Path(dir_okay=False, path_type=Path),
-                        default=None, help="Accounts YAML (default $SCORECARD_PORTAL_USERS or "
-                        "data/portal/users.yaml).")(f)
+    return click.option(
+        "--users",
+        "users_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Accounts YAML (default $SCORECARD_PORTAL_USERS or data/portal/users.yaml).",
+    )(f)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Default $SCORECARD_REPORTS_DIR or data/reports.")
+@click.option(
+    "--reports-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Default $SCORECARD_REPORTS_DIR or data/reports.",
+)
 @_users_option
-@click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Default $SCORECARD_PORTAL_AUDIT_LOG or data/portal/audit.log.")
-@click.option("--secure-cookies/--no-secure-cookies", default=None,
-              help="Force Secure cookies and HSTS on every response. Without it they are set whenever the "
-              "request came over HTTPS (TLS here, or X-Forwarded-Proto: https from a trusted proxy). "
-              "Default $SCORECARD_PORTAL_SECURE_COOKIES.")
-@click.option("--proxy-headers", is_flag=True,
-              help="Trust X-Forwarded-For/-Proto, but only from the addresses in --forwarded-allow-ips.")
-@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
-              help="Comma-separated proxy addresses (or networks) whose X-Forwarded-* headers are trusted "
-              "with --proxy-headers; '*' is refused.")
-@click.option("--allowed-hosts", default=None,
-              help="Comma-separated Host header values to accept (others: 400). Default "
-              "$SCORECARD_PORTAL_ALLOWED_HOSTS or 127.0.0.1,localhost,[::1].")
-@click.option("--ssl-certfile", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="Serve HTTPS directly with this certificate (PEM).")
-@click.option("--ssl-keyfile", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="The private key for --ssl-certfile (PEM).")
-@click.option("--revocations", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Logged-out sessions (kept across restarts). Default $SCORECARD_PORTAL_REVOCATIONS or "
-              "revoked-sessions beside the accounts file.")
-@click.option("--idle-timeout", type=click.FloatRange(min=1), default=None,
-              help="Seconds a session may stay unused. Default $SCORECARD_PORTAL_IDLE_SECONDS or 1800.")
-@click.option("--login-concurrency", type=click.IntRange(min=1, max=64), default=None,
-              help="Password verifications at once (argon2, 64 MiB each). Default: min(4, CPUs, RAM/256 MiB).")
+@click.option(
+    "--audit-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Default $SCORECARD_PORTAL_AUDIT_LOG or data/portal/audit.log.",
+)
+@click.option(
+    "--secure-cookies/--no-secure-cookies",
+    default=None,
+    help="Force Secure cookies and HSTS on every response. Without it they are set whenever the "
+    "request came over HTTPS (TLS here, or X-Forwarded-Proto: https from a trusted proxy). "
+    "Default $SCORECARD_PORTAL_SECURE_COOKIES.",
+)
+@click.option(
+    "--proxy-headers",
+    is_flag=True,
+    help="Trust X-Forwarded-For/-Proto, but only from the addresses in --forwarded-allow-ips.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="Comma-separated proxy addresses (or networks) whose X-Forwarded-* headers are trusted "
+    "with --proxy-headers; '*' is refused.",
+)
+@click.option(
+    "--allowed-hosts",
+    default=None,
+    help="Comma-separated Host header values to accept (others: 400). Default "
+    "$SCORECARD_PORTAL_ALLOWED_HOSTS or 127.0.0.1,localhost,[::1].",
+)
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Serve HTTPS directly with this certificate (PEM).",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The private key for --ssl-certfile (PEM).",
+)
+@click.option(
+    "--revocations",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Logged-out sessions (kept across restarts). Default $SCORECARD_PORTAL_REVOCATIONS or "
+    "revoked-sessions beside the accounts file.",
+)
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="Seconds a session may stay unused. Default $SCORECARD_PORTAL_IDLE_SECONDS or 1800.",
+)
+@click.option(
+    "--login-concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    help="Password verifications at once (argon2, 64 MiB each). Default: min(4, CPUs, RAM/256 MiB).",
+)
 @click.option("--log-level", default="info", show_default=True)
-def serve(host, port, reports_dir, users_file, audit_log, secure_cookies, proxy_headers,
-          forwarded_allow_ips, allowed_hosts, ssl_certfile, ssl_keyfile, revocations, idle_timeout,
-          login_concurrency, log_level):
+def serve(
+    host,
+    port,
+    reports_dir,
+    users_file,
+    audit_log,
+    secure_cookies,
+    proxy_headers,
+    forwarded_allow_ips,
+    allowed_hosts,
+    ssl_certfile,
+    ssl_keyfile,
+    revocations,
+    idle_timeout,
+    login_concurrency,
+    log_level,
+):
     """Serve the read-only report download portal (uvicorn)."""
     import uvicorn
 
@@ -69,11 +128,16 @@ def serve(host, port, reports_dir, users_file, audit_log, secure_cookies, proxy_
     secret = cfg.secret
     if not secret:
         secret = secrets.token_urlsafe(32)
-        click.echo("warning: SCORECARD_PORTAL_SECRET is not set; using a random secret "
-                   "(sessions end when the server restarts)", err=True)
+        click.echo(
+            "warning: SCORECARD_PORTAL_SECRET is not set; using a random secret "
+            "(sessions end when the server restarts)",
+            err=True,
+        )
     if proxy_headers and "*" in forwarded_allow_ips.split(","):
-        raise click.BadParameter("'*' would trust X-Forwarded-For from any client; list the proxy's addresses",
-                                 param_hint="--forwarded-allow-ips")
+        raise click.BadParameter(
+            "'*' would trust X-Forwarded-For from any client; list the proxy's addresses",
+            param_hint="--forwarded-allow-ips",
+        )
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
     try:
@@ -83,14 +147,28 @@ def serve(host, port, reports_dir, users_file, audit_log, secure_cookies, proxy_
         raise click.ClickException(str(exc)) from None
     for year, status in ManifestVerifier(reports_dir).status().items():
         click.echo(f"{year}: {status}", err=True)
-    app = create_app(reports_dir, users_file, audit_log, secret, secure_cookies=secure,
-                     allowed_hosts=allowed_hosts.split(",") if allowed_hosts else cfg.allowed_hosts,
-                     revocations=revocations or cfg.revocations, idle_seconds=idle_timeout or cfg.idle_seconds,
-                     verification_slots=login_concurrency)
-    uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers,
-                forwarded_allow_ips=forwarded_allow_ips if proxy_headers else None,
-                ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
-                log_level=log_level, server_header=False)
+    app = create_app(
+        reports_dir,
+        users_file,
+        audit_log,
+        secret,
+        secure_cookies=secure,
+        allowed_hosts=allowed_hosts.split(",") if allowed_hosts else cfg.allowed_hosts,
+        revocations=revocations or cfg.revocations,
+        idle_seconds=idle_timeout or cfg.idle_seconds,
+        verification_slots=login_concurrency,
+    )
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips if proxy_headers else None,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+        log_level=log_level,
+        server_header=False,
+    )
 
 
 @click.group()
@@ -100,8 +178,9 @@ def user():
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True,
-              help="evaluator: downloads; analyst: downloads and dashboards.")
+@click.option(
+    "--role", type=click.Choice(ROLES), required=True, help="evaluator: downloads; analyst: downloads and dashboards."
+)
 @click.option("--years", default=None, help="Comma-separated years this account may see, e.g. 2019,2018.")
 @click.option("--all-years", is_flag=True, help="The account may see every year (instead of --years).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
@@ -163,10 +242,15 @@ def audit():
 
 @audit.command("verify")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--continued", is_flag=True,
-              help="The first file continues a rotated-away one (its first line need not be seq 1).")
-@click.option("--head", "expected_head", default=None,
-              help="The SHA-256 of the last line as recorded earlier (detects removed last lines).")
+@click.option(
+    "--continued", is_flag=True, help="The first file continues a rotated-away one (its first line need not be seq 1)."
+)
+@click.option(
+    "--head",
+    "expected_head",
+    default=None,
+    help="The SHA-256 of the last line as recorded earlier (detects removed last lines).",
+)
 def audit_verify(files, continued, expected_head):
     """Verify the hash chain of the audit log FILES (oldest first; default the configured log).
 
@@ -188,6 +272,8 @@ def audit_verify(files, continued, expected_head):
     click.echo(f"{verdict}: {report.lines} lines, {report.chained} chained{legacy}; head {report.head}")
     if not report.ok:
         if not continued and any(p.startswith(f"{paths[0]}:1:") for p in report.problems):
-            click.echo("hint: if the first file continues a rotated one, list the older files first or pass "
-                       "--continued", err=True)
+            click.echo(
+                "hint: if the first file continues a rotated one, list the older files first or pass --continued",
+                err=True,
+            )
         sys.exit(1)

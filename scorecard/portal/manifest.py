@@ -153,8 +153,9 @@ def _read_manifest(folder: Path, year: int) -> tuple[bytes, FileStat, dict[str, 
     path, st = _lstat_regular(folder, name)
     with open(path, "rb") as fh:
         raw = fh.read()
-    doc = parse_mapping(raw, name, json.loads, (json.JSONDecodeError,), ManifestError, "not valid UTF-8 JSON",
-                        "not a JSON object")
+    doc = parse_mapping(
+        raw, name, json.loads, (json.JSONDecodeError,), ManifestError, "not valid UTF-8 JSON", "not a JSON object"
+    )
     if doc.get("schema") != SCHEMA:
         raise ManifestError(f"{name}: schema is {doc.get('schema')!r}, expected {SCHEMA!r}")
     if doc.get("review_year") != year:

@@ -1,6 +1,6 @@
 """The checks list of ``docs/quality.md``, generated from the suites.
 
-    python -m scorecard.quality.docs      # rewrite the generated block of docs/quality.md
+python -m scorecard.quality.docs      # rewrite the generated block of docs/quality.md
 """
 
 from __future__ import annotations
@@ -28,10 +28,17 @@ def checks_markdown() -> str:
     lines: list[str] = []
     for s in all_suites().values():
         checks = ", ".join(
-            f"`{'/'.join(s.asset)}:{'expectations' if sev == ERROR else 'soft_expectations'}` ({sev})" for sev in s.severities
+            f"`{'/'.join(s.asset)}:{'expectations' if sev == ERROR else 'soft_expectations'}` ({sev})"
+            for sev in s.severities
         )
-        lines += [f"### `{s.name}`", "", f"{s.description}", "", f"Asset checks: {checks}."
-                  + (" Per review year (partitioned)." if s.partitioned else ""), ""]
+        lines += [
+            f"### `{s.name}`",
+            "",
+            f"{s.description}",
+            "",
+            f"Asset checks: {checks}." + (" Per review year (partitioned)." if s.partitioned else ""),
+            "",
+        ]
         lines += ["| rule | column | severity | frame | GX expectation | arguments |", "|---|---|---|---|---|---|"]
         for e in s.expectations:
             args = _args(e.kwargs)

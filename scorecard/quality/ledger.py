@@ -66,9 +66,16 @@ def write_ledger(
             for r in result.results
         ],
         schema={
-            "run_id": pl.String, "checked_at": pl.Datetime("us"), "dataset": pl.String, "expectation": pl.String,
-            "column_name": pl.String, "severity": pl.String, "success": pl.Boolean, "element_count": pl.Int64,
-            "unexpected_count": pl.Int64, "examples": pl.String,
+            "run_id": pl.String,
+            "checked_at": pl.Datetime("us"),
+            "dataset": pl.String,
+            "expectation": pl.String,
+            "column_name": pl.String,
+            "severity": pl.String,
+            "success": pl.Boolean,
+            "element_count": pl.Int64,
+            "unexpected_count": pl.Int64,
+            "examples": pl.String,
         },
     )
     severities = sorted({r.severity for r in result.results}) or [result.severity or ""]

@@ -78,8 +78,14 @@ class SuiteResult:
         }
 
     def to_dict(self) -> dict:
-        return {"suite": self.suite, "severity": self.severity, "seconds": round(self.seconds, 3),
-                "frame_rows": self.frame_rows, **self.counts(), "results": [asdict(r) for r in self.results]}
+        return {
+            "suite": self.suite,
+            "severity": self.severity,
+            "seconds": round(self.seconds, 3),
+            "frame_rows": self.frame_rows,
+            **self.counts(),
+            "results": [asdict(r) for r in self.results],
+        }
 
 
 # ------------------------------------------------------------------------------ frames from DuckDB
@@ -89,8 +95,13 @@ def _bind(sql: str, params: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", sql)}
 
 
-def load_frames(con: duckdb.DuckDBPyConnection, suite: Suite, names: set[str], params: dict[str, Any] | None = None,
-                expectations: list[Expectation] | None = None):
+def load_frames(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    names: set[str],
+    params: dict[str, Any] | None = None,
+    expectations: list[Expectation] | None = None,
+):
     """The named frames of a suite as pandas DataFrames (DuckDB relation → `.df()`).
 
     With ``expectations``, only the columns those rules read and the frame's index columns are
@@ -278,4 +289,13 @@ def examples_json(result: ExpectationResult) -> str:
     return json.dumps(result.examples, ensure_ascii=False, default=str)
 
 
-__all__ = ["ERROR", "ExpectationResult", "SuiteResult", "examples_json", "load_frames", "run_suite", "validate", "value_sets"]
+__all__ = [
+    "ERROR",
+    "ExpectationResult",
+    "SuiteResult",
+    "examples_json",
+    "load_frames",
+    "run_suite",
+    "validate",
+    "value_sets",
+]

@@ -146,7 +146,9 @@ def row_rule_expectation(dataset: Dataset, rule, frame: str = "table") -> Expect
     """A contract row rule ``a > b`` / ``a >= b`` as ExpectColumnPairValuesAToBeGreaterThanB."""
     m = _ROW_RULE.match(rule.sql)
     if not m:
-        raise ValueError(f"{dataset.name}: row rule {rule.name!r} ({rule.sql!r}) is not of the form `a > b` or `a >= b`")
+        raise ValueError(
+            f"{dataset.name}: row rule {rule.name!r} ({rule.sql!r}) is not of the form `a > b` or `a >= b`"
+        )
     a, op, b = m.groups()
     return Expectation(
         rule.name,
@@ -157,8 +159,9 @@ def row_rule_expectation(dataset: Dataset, rule, frame: str = "table") -> Expect
     )
 
 
-def contract_expectations(dataset: Dataset, projects_sql: str | None, frame: str = "table",
-                          values: bool = True) -> list[Expectation]:
+def contract_expectations(
+    dataset: Dataset, projects_sql: str | None, frame: str = "table", values: bool = True
+) -> list[Expectation]:
     """Every docs/data-contract.md rule of one dataset, from its contract (all ERROR).
 
     ``values=False`` keeps the structural rules only (columns and types, key uniqueness, the project
@@ -183,17 +186,45 @@ def contract_expectations(dataset: Dataset, projects_sql: str | None, frame: str
     ]
     for c in dataset.columns if values else ():
         if not c.nullable:
-            out.append(Expectation("not_null", "ExpectColumnValuesToNotBeNull", {"column": c.name}, frame=frame,
-                                   description=f"{c.zh} {c.name} is filled in"))
+            out.append(
+                Expectation(
+                    "not_null",
+                    "ExpectColumnValuesToNotBeNull",
+                    {"column": c.name},
+                    frame=frame,
+                    description=f"{c.zh} {c.name} is filled in",
+                )
+            )
             if c.type in (ID, TEXT):
-                out.append(Expectation("not_empty", "ExpectColumnValueLengthsToBeBetween", {"column": c.name, "min_value": 1},
-                                       frame=frame, description=f"{c.zh} {c.name} is not an empty string"))
+                out.append(
+                    Expectation(
+                        "not_empty",
+                        "ExpectColumnValueLengthsToBeBetween",
+                        {"column": c.name, "min_value": 1},
+                        frame=frame,
+                        description=f"{c.zh} {c.name} is not an empty string",
+                    )
+                )
         if c.type == CODE and c.codes:
-            out.append(Expectation("in_set", "ExpectColumnValuesToBeInSet", {"column": c.name, "value_set": sorted(c.codes)},
-                                   frame=frame, description=f"{c.zh} {c.name} is a known code"))
+            out.append(
+                Expectation(
+                    "in_set",
+                    "ExpectColumnValuesToBeInSet",
+                    {"column": c.name, "value_set": sorted(c.codes)},
+                    frame=frame,
+                    description=f"{c.zh} {c.name} is a known code",
+                )
+            )
         if c.type == PERIOD:
-            out.append(Expectation("period_format", "ExpectColumnValuesToMatchRegex", {"column": c.name, "regex": PERIOD_REGEX},
-                                   frame=frame, description=f"{c.zh} {c.name} is YYYYQn"))
+            out.append(
+                Expectation(
+                    "period_format",
+                    "ExpectColumnValuesToMatchRegex",
+                    {"column": c.name, "regex": PERIOD_REGEX},
+                    frame=frame,
+                    description=f"{c.zh} {c.name} is YYYYQn",
+                )
+            )
         if c.min is not None or c.max is not None or c.gt is not None:
             kw: dict[str, Any] = {"column": c.name}
             bounds = []
@@ -206,21 +237,49 @@ def contract_expectations(dataset: Dataset, projects_sql: str | None, frame: str
             if c.max is not None:
                 kw["max_value"] = c.max
                 bounds.append(f"≤ {c.max:g}")
-            out.append(Expectation("between", "ExpectColumnValuesToBeBetween", kw, frame=frame,
-                                   description=f"{c.zh} {c.name} {' and '.join(bounds)}"))
+            out.append(
+                Expectation(
+                    "between",
+                    "ExpectColumnValuesToBeBetween",
+                    kw,
+                    frame=frame,
+                    description=f"{c.zh} {c.name} {' and '.join(bounds)}",
+                )
+            )
     if len(dataset.key) == 1:
-        out.append(Expectation("unique_key", "ExpectColumnValuesToBeUnique", {"column": dataset.key[0]}, frame=frame,
-                               description=f"{dataset.key[0]} is unique"))
+        out.append(
+            Expectation(
+                "unique_key",
+                "ExpectColumnValuesToBeUnique",
+                {"column": dataset.key[0]},
+                frame=frame,
+                description=f"{dataset.key[0]} is unique",
+            )
+        )
     else:
-        out.append(Expectation("unique_key", "ExpectCompoundColumnsToBeUnique", {"column_list": list(dataset.key)}, frame=frame,
-                               description=f"({', '.join(dataset.key)}) is unique"))
+        out.append(
+            Expectation(
+                "unique_key",
+                "ExpectCompoundColumnsToBeUnique",
+                {"column_list": list(dataset.key)},
+                frame=frame,
+                description=f"({', '.join(dataset.key)}) is unique",
+            )
+        )
     out += [row_rule_expectation(dataset, r, frame) for r in dataset.row_rules] if values else []
     if dataset.references_projects and projects_sql:
         # Referential integrity as an anti-join in DuckDB (frame "reference": the project_id where it is
         # unknown, else NULL), not as a value set: a value set of every project id makes GX
         # re-serialise a list of 100,000 ids for each metric it plans (minutes at national scale).
-        out.append(Expectation("known_project", "ExpectColumnValuesToBeNull", {"column": "unknown_project_id"},
-                               frame="reference", description=f"every row's project is in {projects_sql}"))
+        out.append(
+            Expectation(
+                "known_project",
+                "ExpectColumnValuesToBeNull",
+                {"column": "unknown_project_id"},
+                frame="reference",
+                description=f"every row's project is in {projects_sql}",
+            )
+        )
     return out
 
 
@@ -286,8 +345,13 @@ def _rule(suite: str, spec: dict) -> Expectation:
     elif "value_set" in kwargs:
         kwargs["value_set"] = _value_set(kwargs["value_set"])
     return Expectation(
-        spec["name"], gx_name, kwargs, severity=severity, frame=spec.get("frame", "table"),
-        description=spec.get("description", "").strip(), value_set_sql=value_set_sql,
+        spec["name"],
+        gx_name,
+        kwargs,
+        severity=severity,
+        frame=spec.get("frame", "table"),
+        description=spec.get("description", "").strip(),
+        value_set_sql=value_set_sql,
     )
 
 
@@ -313,8 +377,14 @@ def yaml_suite(name: str, spec: dict) -> Suite:
     for e in expectations:
         if e.frame not in frames:
             raise ValueError(f"{RULES_FILE.name}: {name}.{e.name}: unknown frame {e.frame!r}")
-    return Suite(name, asset, frames, expectations, partitioned=bool(spec.get("partitioned")),
-                 description=spec.get("description", "").strip())
+    return Suite(
+        name,
+        asset,
+        frames,
+        expectations,
+        partitioned=bool(spec.get("partitioned")),
+        description=spec.get("description", "").strip(),
+    )
 
 
 @cache

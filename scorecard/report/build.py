@@ -43,27 +43,43 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def code_version() -> str:
     try:
-        sha = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"], check=False, capture_output=True,
-                             text=True, timeout=5).stdout.strip()
+        sha = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         sha = ""
     return f"{__version__}+{sha or 'unknown'}"
 
 
-
 def latest_inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """The files of each dataset's latest load (raw.load_log)."""
-    return [{"file": r["source_file"], "dataset": r["dataset"], "sha256": r["file_sha256"], "bytes": int(r["file_bytes"])}
-            for r in data.load_summary(con).to_dicts()]
+    return [
+        {"file": r["source_file"], "dataset": r["dataset"], "sha256": r["file_sha256"], "bytes": int(r["file_bytes"])}
+        for r in data.load_summary(con).to_dicts()
+    ]
 
 
-def report_inputs(con, year: int, i18n: I18n, method: dict, inputs: list[dict], version: str,
-                  generated_at: dt.datetime) -> ReportInputs:
+def report_inputs(
+    con, year: int, i18n: I18n, method: dict, inputs: list[dict], version: str, generated_at: dt.datetime
+) -> ReportInputs:
     return ReportInputs(con, year, i18n, method, inputs, version, generated_at, names(year)["xlsx"])
 
 
-def render(con, year: int, i18n: I18n, mode: str, method: dict, inputs: list[dict], version: str, generated_at: dt.datetime,
-           images: dict | None = None) -> tuple[str, ReportContext, dict]:
+def render(
+    con,
+    year: int,
+    i18n: I18n,
+    mode: str,
+    method: dict,
+    inputs: list[dict],
+    version: str,
+    generated_at: dt.datetime,
+    images: dict | None = None,
+) -> tuple[str, ReportContext, dict]:
     """Build the context and render the report in ``mode`` ('html' or 'pdf'); returns (html, context,
     figures). ``build_report`` builds the context once and renders it twice (``render_report``)."""
     ctx = build_context(report_inputs(con, year, i18n, method, inputs, version, generated_at))
@@ -71,7 +87,9 @@ def render(con, year: int, i18n: I18n, mode: str, method: dict, inputs: list[dic
     return render_report(ctx, mode, chart_markup(figs, mode, images)), ctx, figs
 
 
-def write_files(con: duckdb.DuckDBPyConnection, ctx: ReportContext, stage: Path, timings: dict[str, float]) -> dict[str, int]:
+def write_files(
+    con: duckdb.DuckDBPyConnection, ctx: ReportContext, stage: Path, timings: dict[str, float]
+) -> dict[str, int]:
     """The HTML, XLSX, CSV, dashboards and PDF of ``ctx`` into ``stage``; returns the XLSX's rows per sheet."""
     year, i18n, method, n = ctx.inputs.year, ctx.inputs.i18n, ctx.inputs.method, names(ctx.inputs.year)
     figs = ctx.charts
@@ -108,8 +126,14 @@ def write_files(con: duckdb.DuckDBPyConnection, ctx: ReportContext, stage: Path,
     return sheet_rows
 
 
-def build_report(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path, lang: str = "zh+en",
-                 rubric_path: Path | None = None, inputs: list[dict] | None = None) -> dict:
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    reports_dir: Path,
+    lang: str = "zh+en",
+    rubric_path: Path | None = None,
+    inputs: list[dict] | None = None,
+) -> dict:
     """Write the year's deliverables and manifest; return their paths, a summary and timings.
 
     Everything is written into a hidden staging folder beside the year folder, the manifest last;
@@ -197,11 +221,22 @@ def publish(stage: Path, year_dir: Path) -> None:
     os.rename(aside, stage)
 
 
-def _manifest(con, year, ctx, folder: Path, n, method, inputs, version, generated_at, i18n, n_rows) -> tuple[dict, dict]:
+def _manifest(
+    con, year, ctx, folder: Path, n, method, inputs, version, generated_at, i18n, n_rows
+) -> tuple[dict, dict]:
     """The manifest of the files in ``folder`` (docs/manifest.md) and the summary it carries."""
     cur = ctx.facts.cur
-    targets = [{"target": r["target"], "name_zh": r["name_zh"], "name_en": r["name_en"], "measured": r["measured"],
-                "threshold": r["threshold"], "met": r["met"]} for r in ctx.frames["targets"].to_dicts()]
+    targets = [
+        {
+            "target": r["target"],
+            "name_zh": r["name_zh"],
+            "name_en": r["name_en"],
+            "measured": r["measured"],
+            "threshold": r["threshold"],
+            "met": r["met"],
+        }
+        for r in ctx.frames["targets"].to_dicts()
+    ]
     summary = {
         "projects_reviewed": int(cur.get("projects") or n_rows),
         "grades": {g: int(cur.get(f"grade_{g.lower()}") or 0) for g in codes.GRADES},

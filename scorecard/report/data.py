@@ -166,7 +166,6 @@ def review_years(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 def as_of_date(con: duckdb.DuckDBPyConnection, year: int):
     rows = con.sql("SELECT max(as_of_date) FROM mart.project_review WHERE review_year = ?", params=[year]).fetchall()
-    import datetime as dt
 
     return rows[0][0] or review_as_of(year)
 
@@ -207,39 +206,72 @@ def summary(con, year: int) -> pl.DataFrame:
     rows = []
     for key, zh, en, kind in SUMMARY_METRICS:
         v, p = cur.get(key), prev.get(key)
-        rows.append({"metric": key, "metric_zh": zh, "metric_en": en, "kind": kind, "value": v, "prev_value": p,
-                     "change": (v - p) if v is not None and p is not None else None})
-    return pl.DataFrame(rows, schema={"metric": pl.String, "metric_zh": pl.String, "metric_en": pl.String,
-                                      "kind": pl.String, "value": pl.Float64, "prev_value": pl.Float64, "change": pl.Float64})
+        rows.append(
+            {
+                "metric": key,
+                "metric_zh": zh,
+                "metric_en": en,
+                "kind": kind,
+                "value": v,
+                "prev_value": p,
+                "change": (v - p) if v is not None and p is not None else None,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "metric": pl.String,
+            "metric_zh": pl.String,
+            "metric_en": pl.String,
+            "kind": pl.String,
+            "value": pl.Float64,
+            "prev_value": pl.Float64,
+            "change": pl.Float64,
+        },
+    )
 
 
 # --- 2 targets ----------------------------------------------------------------------------------
 def targets(con, year: int) -> pl.DataFrame:
-    return q(con, """SELECT target, name_zh, name_en, measured, threshold, comparator, unit, met
+    return q(
+        con,
+        """SELECT target, name_zh, name_en, measured, threshold, comparator, unit, met
                      FROM mart.program_target WHERE review_year = ?
-                     ORDER BY CASE WHEN target LIKE 'annual_budget%' THEN 1 WHEN measured IS NULL THEN 2 ELSE 0 END, target""", [year])
+                     ORDER BY CASE WHEN target LIKE 'annual_budget%' THEN 1 WHEN measured IS NULL THEN 2 ELSE 0 END, target""",
+        [year],
+    )
 
 
 # --- 3 funds ------------------------------------------------------------------------------------
 def funds_by_year(con, year: int) -> pl.DataFrame:
-    return q(con, """SELECT payment_year, disbursed_wan, recovered_wan, net_disbursed_wan, budget_wan,
+    return q(
+        con,
+        """SELECT payment_year, disbursed_wan, recovered_wan, net_disbursed_wan, budget_wan,
                             net_disbursed_wan / nullif(budget_wan, 0) AS budget_rate
-                     FROM mart.disbursement_by_year WHERE review_year = ? ORDER BY payment_year""", [year])
+                     FROM mart.disbursement_by_year WHERE review_year = ? ORDER BY payment_year""",
+        [year],
+    )
 
 
 def distribution(con, year: int, dimension: str) -> pl.DataFrame:
-    return q(con, """SELECT dimension_value, projects, grade_a, grade_b, grade_c, grade_d, grade_insufficient, mean_score,
+    return q(
+        con,
+        """SELECT dimension_value, projects, grade_a, grade_b, grade_c, grade_d, grade_insufficient, mean_score,
                             approved_wan, net_disbursed_wan, fiscal_spent_wan, execution_rate, self_arrived_wan, leverage,
                             problem_projects, problem_funding_wan, rec_terminate, rec_acceptance_review, rec_suspend_funding,
                             rec_rectify, rec_rolling_support, clawback_wan
                      FROM mart.program_summary WHERE review_year = ? AND dimension = ?
-                     ORDER BY approved_wan DESC, dimension_value""", [year, dimension])
+                     ORDER BY approved_wan DESC, dimension_value""",
+        [year, dimension],
+    )
 
 
 # --- 4 progress ---------------------------------------------------------------------------------
 def milestones_by_field(con, year: int) -> pl.DataFrame:
     """Milestones per field at the as-of date, from what the review measured (mart.review_milestone)."""
-    return q(con, """
+    return q(
+        con,
+        """
         WITH r AS (SELECT project_id, on_time_rate FROM mart.project_review WHERE review_year = ?),
         m AS (
             SELECT p.field, m.project_id,
@@ -257,20 +289,32 @@ def milestones_by_field(con, year: int) -> pl.DataFrame:
                sum(m.done_due) / nullif(sum(m.due), 0) AS completion_rate,
                avg(r.on_time_rate ORDER BY r.project_id) AS mean_on_time_rate  -- ordered: the same digits every run
         FROM r JOIN dim_project p USING (project_id) LEFT JOIN m USING (project_id)
-        GROUP BY p.field ORDER BY projects DESC, p.field""", [year, year])
+        GROUP BY p.field ORDER BY projects DESC, p.field""",
+        [year, year],
+    )
 
 
 def overdue_milestones(con, year: int) -> pl.DataFrame:
     """Due and not done at the as-of date (mart.review_milestone), longest overdue first."""
-    return q(con, """
+    return q(
+        con,
+        """
         SELECT m.project_id, p.project_name, p.field, m.milestone_no, m.description, m.planned_date, m.days_overdue
         FROM mart.review_milestone m JOIN dim_project p USING (project_id)
         WHERE m.review_year = ? AND m.days_overdue IS NOT NULL
-        ORDER BY days_overdue DESC, m.project_id, m.milestone_no""", [year])
+        ORDER BY days_overdue DESC, m.project_id, m.milestone_no""",
+        [year],
+    )
 
 
-SPI_BINS = [(None, 0.5, "< 0.5"), (0.5, 0.8, "0.5 – 0.8"), (0.8, 0.9, "0.8 – 0.9"), (0.9, 1.0, "0.9 – 1.0"),
-            (1.0, 1.1, "1.0 – 1.1"), (1.1, None, "≥ 1.1")]
+SPI_BINS = [
+    (None, 0.5, "< 0.5"),
+    (0.5, 0.8, "0.5 – 0.8"),
+    (0.8, 0.9, "0.8 – 0.9"),
+    (0.9, 1.0, "0.9 – 1.0"),
+    (1.0, 1.1, "1.0 – 1.1"),
+    (1.1, None, "≥ 1.1"),
+]
 
 
 def spi_distribution(con, year: int) -> pl.DataFrame:
@@ -278,42 +322,60 @@ def spi_distribution(con, year: int) -> pl.DataFrame:
         f"WHEN v {'>= ' + str(lo) if lo is not None else 'IS NOT NULL'} {'AND v < ' + str(hi) if hi is not None else ''} THEN {i}"
         for i, (lo, hi, _) in enumerate(SPI_BINS)
     )
-    counts = q(con, f"""
+    counts = q(
+        con,
+        f"""
         WITH v AS (SELECT 'spi' AS metric, spi AS v FROM mart.project_review WHERE review_year = ?
                    UNION ALL SELECT 'spi_t', spi_t FROM mart.project_review WHERE review_year = ?)
-        SELECT metric, coalesce(CASE {cases} END, -1) AS bin_order, count(*) AS n FROM v GROUP BY ALL""", [year, year])
+        SELECT metric, coalesce(CASE {cases} END, -1) AS bin_order, count(*) AS n FROM v GROUP BY ALL""",
+        [year, year],
+    )
     got = {(r["metric"], r["bin_order"]): r["n"] for r in counts.to_dicts()}
     rows = []
     for i, (_, _, label) in enumerate([*SPI_BINS, (None, None, "无数据 / n.a.")]):
         order = i if i < len(SPI_BINS) else -1
-        rows.append({"bin_order": i, "bin": label, "spi": got.get(("spi", order), 0), "spi_t": got.get(("spi_t", order), 0)})
+        rows.append(
+            {"bin_order": i, "bin": label, "spi": got.get(("spi", order), 0), "spi_t": got.get(("spi_t", order), 0)}
+        )
     return pl.DataFrame(rows, schema={"bin_order": pl.Int64, "bin": pl.String, "spi": pl.Int64, "spi_t": pl.Int64})
 
 
 def spi_stats(con, year: int) -> dict:
-    return q(con, """SELECT median(spi) AS spi_median, avg(spi ORDER BY project_id) AS spi_mean, count(spi) AS spi_n,
+    return q(
+        con,
+        """SELECT median(spi) AS spi_median, avg(spi ORDER BY project_id) AS spi_mean, count(spi) AS spi_n,
                             median(spi_t) AS spi_t_median, avg(spi_t ORDER BY project_id) AS spi_t_mean, count(spi_t) AS spi_t_n,
                             count(*) FILTER (spi < 0.8) AS spi_behind
-                     FROM mart.project_review WHERE review_year = ?""", [year]).to_dicts()[0]
+                     FROM mart.project_review WHERE review_year = ?""",
+        [year],
+    ).to_dicts()[0]
 
 
 # --- 5 outputs ----------------------------------------------------------------------------------
 def kpi_by_indicator(con, year: int) -> pl.DataFrame:
     """Contract targets and actuals at the as-of date per indicator (mart.review_kpi)."""
-    return q(con, """
+    return q(
+        con,
+        """
         SELECT k.indicator, any_value(k.kind) AS kind, any_value(i.unit) AS unit, count(*) AS projects,
                sum(k.target_value) AS target_value, coalesce(sum(k.actual), 0) AS actual_value,
                coalesce(sum(k.actual), 0) / nullif(sum(k.target_value), 0) AS achievement
         FROM mart.review_kpi k JOIN dim_indicator i USING (indicator)
         WHERE k.review_year = ?
-        GROUP BY k.indicator ORDER BY kind DESC, projects DESC, k.indicator""", [year])
+        GROUP BY k.indicator ORDER BY kind DESC, projects DESC, k.indicator""",
+        [year],
+    )
 
 
 def kpi_by_field(con, year: int) -> pl.DataFrame:
-    return q(con, """SELECT p.field, count(*) AS projects, avg(r.output_achievement ORDER BY r.project_id) AS mean_output_achievement,
+    return q(
+        con,
+        """SELECT p.field, count(*) AS projects, avg(r.output_achievement ORDER BY r.project_id) AS mean_output_achievement,
                             avg(r.outcome_achievement ORDER BY r.project_id) AS mean_outcome_achievement
                      FROM mart.project_review r JOIN dim_project p USING (project_id)
-                     WHERE r.review_year = ? GROUP BY p.field ORDER BY projects DESC, p.field""", [year])
+                     WHERE r.review_year = ? GROUP BY p.field ORDER BY projects DESC, p.field""",
+        [year],
+    )
 
 
 # --- 6 scores -----------------------------------------------------------------------------------
@@ -321,8 +383,12 @@ GRADE_ORDER = ["A", "B", "C", "D", "insufficient"]
 
 
 def grade_transitions(con, year: int) -> pl.DataFrame:
-    counts = q(con, """SELECT coalesce(prev_grade, 'new') AS prev_grade, grade, count(*) AS n
-                       FROM mart.project_review WHERE review_year = ? GROUP BY ALL""", [year])
+    counts = q(
+        con,
+        """SELECT coalesce(prev_grade, 'new') AS prev_grade, grade, count(*) AS n
+                       FROM mart.project_review WHERE review_year = ? GROUP BY ALL""",
+        [year],
+    )
     got = {(r["prev_grade"], r["grade"]): r["n"] for r in counts.to_dicts()}
     rows = []
     for prev in [*GRADE_ORDER, "new"]:
@@ -340,37 +406,53 @@ PROJECT_COLS = """r.project_id, p.project_name, p.field, p.plan, p.department, p
 
 def top_bottom(con, year: int, n: int = 10, top: bool = True) -> pl.DataFrame:
     order = "DESC" if top else "ASC"
-    return q(con, f"""SELECT {PROJECT_COLS}, r.total_score, r.grade, r.recommendation
+    return q(
+        con,
+        f"""SELECT {PROJECT_COLS}, r.total_score, r.grade, r.recommendation
                       FROM mart.project_review r JOIN dim_project p USING (project_id)
                       WHERE r.review_year = ? AND r.total_score IS NOT NULL
-                      ORDER BY r.total_score {order}, r.project_id LIMIT {int(n)}""", [year])
+                      ORDER BY r.total_score {order}, r.project_id LIMIT {int(n)}""",
+        [year],
+    )
 
 
 # --- 5 (MoF) problems: flags and reasons by field and plan ------------------------------------
 def flags_by(con, year: int, dimension: str) -> pl.DataFrame:
     if dimension not in ("field", "plan", "department"):
         raise ValueError(dimension)
-    return q(con, f"""
+    return q(
+        con,
+        f"""
         WITH f AS (SELECT p.{dimension} AS dimension_value, unnest(string_split(r.flags, ',')) AS flag
                    FROM mart.project_review r JOIN dim_project p USING (project_id)
                    WHERE r.review_year = ? AND r.flags <> '')
         SELECT dimension_value, flag, count(*) AS count FROM f GROUP BY ALL
-        ORDER BY count DESC, dimension_value, flag""", [year])
+        ORDER BY count DESC, dimension_value, flag""",
+        [year],
+    )
 
 
 def flag_totals(con, year: int) -> pl.DataFrame:
-    return q(con, """
+    return q(
+        con,
+        """
         WITH f AS (SELECT unnest(string_split(flags, ',')) AS flag FROM mart.project_review
                    WHERE review_year = ? AND flags <> '')
         SELECT flag, count(*) AS count,
                count(*) / (SELECT count(*) FROM mart.project_review WHERE review_year = ?) AS share
-        FROM f GROUP BY flag ORDER BY count DESC, flag""", [year, year])
+        FROM f GROUP BY flag ORDER BY count DESC, flag""",
+        [year, year],
+    )
 
 
 def reason_frequency(con, year: int) -> pl.DataFrame:
-    return q(con, """SELECT rule_code, count(*) AS count, min(text_zh) AS example_zh, min(text_en) AS example_en
+    return q(
+        con,
+        """SELECT rule_code, count(*) AS count, min(text_zh) AS example_zh, min(text_en) AS example_en
                      FROM mart.review_reason WHERE review_year = ? GROUP BY rule_code
-                     ORDER BY count DESC, rule_code""", [year])
+                     ORDER BY count DESC, rule_code""",
+        [year],
+    )
 
 
 # --- 7 recommendations --------------------------------------------------------------------------
@@ -379,7 +461,9 @@ def recommendation_list(con, year: int, recommendations: tuple[str, ...], decisi
     those of the recommendation, the flags and the grade, without the per-indicator ``leaf:*`` ones)."""
     placeholders = ", ".join("?" for _ in recommendations)
     leaf = "AND rule_code NOT LIKE 'leaf:%'" if decisive_only else ""
-    return q(con, f"""
+    return q(
+        con,
+        f"""
         WITH rs AS (SELECT project_id, string_agg(text_zh, '；' ORDER BY rule_code) AS reasons_zh,
                            string_agg(text_en, '; ' ORDER BY rule_code) AS reasons_en
                     FROM mart.review_reason WHERE review_year = ? {leaf} GROUP BY project_id)
@@ -388,14 +472,20 @@ def recommendation_list(con, year: int, recommendations: tuple[str, ...], decisi
         FROM mart.project_review r JOIN dim_project p USING (project_id) LEFT JOIN rs USING (project_id)
         WHERE r.review_year = ? AND r.recommendation IN ({placeholders})
         ORDER BY array_position(['terminate', 'suspend_funding', 'rectify', 'acceptance_review', 'rolling_support'], r.recommendation),
-                 r.total_score ASC NULLS FIRST, r.project_id""", [year, year, *recommendations])
+                 r.total_score ASC NULLS FIRST, r.project_id""",
+        [year, year, *recommendations],
+    )
 
 
 def rolling_support(con, year: int) -> pl.DataFrame:
-    return q(con, f"""SELECT {PROJECT_COLS}, r.total_score, r.grade
+    return q(
+        con,
+        f"""SELECT {PROJECT_COLS}, r.total_score, r.grade
                       FROM mart.project_review r JOIN dim_project p USING (project_id)
                       WHERE r.review_year = ? AND r.recommendation = 'rolling_support'
-                      ORDER BY r.total_score DESC, r.project_id""", [year])
+                      ORDER BY r.total_score DESC, r.project_id""",
+        [year],
+    )
 
 
 # --- 8 data quality -----------------------------------------------------------------------------
@@ -405,28 +495,42 @@ def latest_quality_run(con) -> str | None:
 
 
 def data_quality(con, run_id: str | None) -> pl.DataFrame:
-    return q(con, """SELECT dataset, count(*) AS expectations, count(*) FILTER (success) AS passed,
+    return q(
+        con,
+        """SELECT dataset, count(*) AS expectations, count(*) FILTER (success) AS passed,
                             count(*) FILTER (NOT success) AS failed, coalesce(sum(unexpected_count), 0) AS unexpected
-                     FROM mart.data_quality WHERE run_id = ? GROUP BY dataset ORDER BY dataset""", [run_id])
+                     FROM mart.data_quality WHERE run_id = ? GROUP BY dataset ORDER BY dataset""",
+        [run_id],
+    )
 
 
 def quality_failures(con, run_id: str | None) -> pl.DataFrame:
-    return q(con, """SELECT dataset, expectation AS rule_code, column_name AS reason, severity AS kind, unexpected_count AS unexpected
-                     FROM mart.data_quality WHERE run_id = ? AND NOT success ORDER BY dataset, expectation""", [run_id])
+    return q(
+        con,
+        """SELECT dataset, expectation AS rule_code, column_name AS reason, severity AS kind, unexpected_count AS unexpected
+                     FROM mart.data_quality WHERE run_id = ? AND NOT success ORDER BY dataset, expectation""",
+        [run_id],
+    )
 
 
 def quarantine(con) -> pl.DataFrame:
-    return q(con, """SELECT dataset, reason_code, any_value(reason) AS reason, count(*) AS rows,
+    return q(
+        con,
+        """SELECT dataset, reason_code, any_value(reason) AS reason, count(*) AS rows,
                             count(DISTINCT source_file) AS files
-                     FROM raw.quarantine GROUP BY dataset, reason_code ORDER BY rows DESC, dataset, reason_code""")
+                     FROM raw.quarantine GROUP BY dataset, reason_code ORDER BY rows DESC, dataset, reason_code""",
+    )
 
 
 def load_summary(con) -> pl.DataFrame:
     """The latest load of each dataset (the report's data sources)."""
-    return q(con, """
+    return q(
+        con,
+        """
         WITH latest AS (SELECT dataset, arg_max(load_id, loaded_at) AS load_id FROM raw.load_log GROUP BY dataset)
         SELECT l.dataset, l.source_file, l.file_sha256, l.file_bytes, l.rows_read, l.rows_clean, l.rows_quarantined, l.loaded_at
-        FROM raw.load_log l JOIN latest USING (dataset, load_id) ORDER BY l.dataset, l.source_file""")
+        FROM raw.load_log l JOIN latest USING (dataset, load_id) ORDER BY l.dataset, l.source_file""",
+    )
 
 
 # --- annex: every row ---------------------------------------------------------------------------
@@ -437,17 +541,27 @@ def project_review(con, year: int) -> pl.DataFrame:
 
 def project_review_named(con, year: int) -> pl.DataFrame:
     """The same rows with the project's name and groupings, for the XLSX."""
-    return q(con, """SELECT r.project_id, p.project_name, p.field, p.plan, p.department, p.support_mode, p.undertaker,
+    return q(
+        con,
+        """SELECT r.project_id, p.project_name, p.field, p.plan, p.department, p.support_mode, p.undertaker,
                             p.approved_funding_wan, r.* EXCLUDE (project_id)
                      FROM mart.project_review r LEFT JOIN dim_project p USING (project_id)
-                     WHERE r.review_year = ? ORDER BY r.project_id""", [year])
+                     WHERE r.review_year = ? ORDER BY r.project_id""",
+        [year],
+    )
 
 
 def row_counts(con, year: int) -> dict[str, int]:
     out = {}
-    for table, where in (("mart.project_review", True), ("mart.review_reason", True), ("mart.program_summary", True),
-                         ("mart.program_target", True), ("mart.disbursement_by_year", True),
-                         ("mart.data_quality", False), ("raw.quarantine", False)):
+    for table, where in (
+        ("mart.project_review", True),
+        ("mart.review_reason", True),
+        ("mart.program_summary", True),
+        ("mart.program_target", True),
+        ("mart.disbursement_by_year", True),
+        ("mart.data_quality", False),
+        ("raw.quarantine", False),
+    ):
         sql = f"SELECT count(*) FROM {table}" + (" WHERE review_year = ?" if where else "")
         out[table] = con.sql(sql, params=[year] if where else []).fetchall()[0][0]
     return out

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scorecard.report.i18n import I18n
 from scorecard.programme import load_programme
+from scorecard.report.i18n import I18n
 from scorecard.rubric import Rubric, load_rubric
 
 THRESHOLDS: dict[str, tuple[str, str]] = {
@@ -21,7 +21,10 @@ THRESHOLDS: dict[str, tuple[str, str]] = {
     "low_exec_days": ("资金执行率低：首笔拨款已满（天）", "Low execution: first disbursement at least (days) ago"),
     "self_gap_rate": ("自筹资金不到位：R <", "Self-funding gap: R below"),
     "overspend_tolerance": ("超支容差（万元）", "Overspend tolerance (万元)"),
-    "problem_min_flags": ("潜在问题项目：预警数 ≥（不含一票否决）", "Potential problem project: flags at least (veto aside)"),
+    "problem_min_flags": (
+        "潜在问题项目：预警数 ≥（不含一票否决）",
+        "Potential problem project: flags at least (veto aside)",
+    ),
     "report_cutoff": ("缺少进度报告：项目开始不晚于（月-日）", "Missing report: project started by (month-day)"),
 }
 
@@ -32,15 +35,19 @@ def method_context(rubric_path: Path, i18n: I18n) -> dict:
     leaves = []
     for ind in rubric.indicators:
         for k, leaf in enumerate(ind.leaves):
-            leaves.append({
-                "first_level": i18n.t(ind.zh, ind.en),
-                "first_points": ind.total_points,
-                "rowspan": len(ind.leaves) if k == 0 else 0,
-                "code": leaf.code,
-                "leaf": i18n.t(leaf.zh, leaf.en),
-                "points": leaf.points,
-                "formula": [f for f in ((leaf.formula_zh if i18n.zh else ""), (leaf.formula_en if i18n.en else "")) if f],
-            })
+            leaves.append(
+                {
+                    "first_level": i18n.t(ind.zh, ind.en),
+                    "first_points": ind.total_points,
+                    "rowspan": len(ind.leaves) if k == 0 else 0,
+                    "code": leaf.code,
+                    "leaf": i18n.t(leaf.zh, leaf.en),
+                    "points": leaf.points,
+                    "formula": [
+                        f for f in ((leaf.formula_zh if i18n.zh else ""), (leaf.formula_en if i18n.en else "")) if f
+                    ],
+                }
+            )
     bands = sorted(rubric.grade_bands.items(), key=lambda kv: -kv[1])
     grade_rows = []
     upper = None
@@ -48,20 +55,30 @@ def method_context(rubric_path: Path, i18n: I18n) -> dict:
 
     for grade, minimum in bands:
         zh, en = codes.GRADES[grade]
-        rng = f"≥ {minimum:g}" + (f"，< {upper:g}" if upper is not None and i18n.zh else (f", < {upper:g}" if upper is not None else ""))
+        rng = f"≥ {minimum:g}" + (
+            f"，< {upper:g}" if upper is not None and i18n.zh else (f", < {upper:g}" if upper is not None else "")
+        )
         grade_rows.append({"grade": grade, "label": i18n.t(zh, en), "range": rng})
         upper = minimum
     zh, en = codes.GRADES["D"]
     grade_rows.append({"grade": "D", "label": i18n.t(zh, en), "range": f"< {bands[-1][1]:g}" if bands else "—"})
     zh, en = codes.GRADES["insufficient"]
     cov = rubric.thresholds.min_coverage
-    grade_rows.append({"grade": "insufficient", "label": i18n.t(zh, en),
-                       "range": i18n.t(f"数据覆盖率 < {cov:g}", f"coverage < {cov:g}")})
+    grade_rows.append(
+        {
+            "grade": "insufficient",
+            "label": i18n.t(zh, en),
+            "range": i18n.t(f"数据覆盖率 < {cov:g}", f"coverage < {cov:g}"),
+        }
+    )
     thresholds = [
         {"key": key, "label": i18n.t(*THRESHOLDS.get(key, (key, key))), "value": value}
         for key, value in rubric.thresholds.model_dump().items()
     ]
-    documented = lambda items: [{"code": d.code, "text": [t for t in ((d.zh if i18n.zh else ""), (d.en if i18n.en else "")) if t]} for d in items]  # noqa: E731
+    documented = lambda items: [
+        {"code": d.code, "text": [t for t in ((d.zh if i18n.zh else ""), (d.en if i18n.en else "")) if t]}
+        for d in items
+    ]  # noqa: E731
     total_points = sum(leaf.points for leaf in rubric.leaves)
     return {
         "version": rubric.version,
@@ -83,8 +100,21 @@ def method_context(rubric_path: Path, i18n: I18n) -> dict:
 
 def rubric_table_rows(ctx: dict) -> list[dict]:
     """Flat rows of the method table for the XLSX."""
-    rows = [{"first_level": leaf["first_level"], "leaf": leaf["leaf"], "points": leaf["points"],
-             "formula": " | ".join(leaf["formula"])} for leaf in ctx["leaves"]]
-    rows += [{"first_level": "thresholds", "leaf": t["label"], "points": t["value"], "formula": t["key"]} for t in ctx["thresholds"]]
-    rows += [{"first_level": "grade_bands", "leaf": g["label"], "points": None, "formula": g["range"]} for g in ctx["grade_bands"]]
+    rows = [
+        {
+            "first_level": leaf["first_level"],
+            "leaf": leaf["leaf"],
+            "points": leaf["points"],
+            "formula": " | ".join(leaf["formula"]),
+        }
+        for leaf in ctx["leaves"]
+    ]
+    rows += [
+        {"first_level": "thresholds", "leaf": t["label"], "points": t["value"], "formula": t["key"]}
+        for t in ctx["thresholds"]
+    ]
+    rows += [
+        {"first_level": "grade_bands", "leaf": g["label"], "points": None, "formula": g["range"]}
+        for g in ctx["grade_bands"]
+    ]
     return rows

@@ -27,7 +27,9 @@ def _height(fig: go.Figure | dict) -> int:
     return int((layout.height if isinstance(fig, go.Figure) else layout.get("height")) or 400)
 
 
-def chart_images(figs: dict[str, go.Figure | dict], timeout: float | None = None, attempts: int = 2) -> dict[str, bytes]:
+def chart_images(
+    figs: dict[str, go.Figure | dict], timeout: float | None = None, attempts: int = 2
+) -> dict[str, bytes]:
     """PNG bytes per chart, all drawn in one kaleido batch (each separate call starts a browser).
 
     kaleido drives a headless Chromium, which can hang; the batch therefore runs in a child process
@@ -48,7 +50,9 @@ def chart_images(figs: dict[str, go.Figure | dict], timeout: float | None = None
         for attempt in range(1, attempts + 1):
             proc = subprocess.Popen(
                 [sys.executable, "-m", "scorecard.report.pdf", str(Path(tmp) / "charts.json")],
-                start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
             try:
                 _, err = proc.communicate(timeout=timeout)
@@ -64,8 +68,9 @@ def chart_images(figs: dict[str, go.Figure | dict], timeout: float | None = None
 def _draw(spec_path: str) -> None:
     """Child process: draw the batch described by ``charts.json``."""
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    pio.write_images(spec["figures"], spec["paths"], format="png", width=IMAGE_WIDTH,
-                     height=spec["heights"], scale=IMAGE_SCALE)
+    pio.write_images(
+        spec["figures"], spec["paths"], format="png", width=IMAGE_WIDTH, height=spec["heights"], scale=IMAGE_SCALE
+    )
 
 
 def _opaque(png: bytes) -> bytes:

@@ -3,7 +3,6 @@ the year. Headers are Chinese with the English below; 万元 as ``#,##0.00``, ra
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -13,19 +12,46 @@ from scorecard.report.data import COLUMNS
 from scorecard.report.i18n import LABELS, I18n
 
 FORMATS = {"money": "#,##0.00", "num": "#,##0.00", "pct": "0.0%", "int": "#,##0", "year": "0", "date": "yyyy-mm-dd"}
-CODE_COLUMNS = {"field": "field", "plan": "plan", "department": "department", "support_mode": "support_mode",
-                "grade": "grade", "prev_grade": "grade", "recommendation": "recommendation", "flag": "flag",
-                "indicator": "indicator", "prev_recommendation": "recommendation"}
+CODE_COLUMNS = {
+    "field": "field",
+    "plan": "plan",
+    "department": "department",
+    "support_mode": "support_mode",
+    "grade": "grade",
+    "prev_grade": "grade",
+    "recommendation": "recommendation",
+    "flag": "flag",
+    "indicator": "indicator",
+    "prev_recommendation": "recommendation",
+}
 
 
-def write_workbook(path: Path, sheets: list[tuple[str, str, str, pl.DataFrame, str | None, bool]], i18n: I18n) -> dict[str, int]:
+def write_workbook(
+    path: Path, sheets: list[tuple[str, str, str, pl.DataFrame, str | None, bool]], i18n: I18n
+) -> dict[str, int]:
     """``sheets``: (sheet name, title zh, title en, frame, dimension of dimension_value, translate codes).
     Returns rows written per sheet."""
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "remove_timezone": True, "constant_memory": True,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "nan_inf_to_errors": True,
+            "remove_timezone": True,
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     bold = wb.add_format({"bold": True, "font_size": 13, "font_name": "Noto Sans CJK SC"})
-    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E8EEF5", "border": 1,
-                          "font_name": "Noto Sans CJK SC"})
+    head = wb.add_format(
+        {
+            "bold": True,
+            "text_wrap": True,
+            "valign": "top",
+            "bg_color": "#E8EEF5",
+            "border": 1,
+            "font_name": "Noto Sans CJK SC",
+        }
+    )
     fmts = {k: wb.add_format({"num_format": v}) for k, v in FORMATS.items()}
     counts = {}
     for name, title_zh, title_en, frame, dimension, translate in sheets:
@@ -37,7 +63,9 @@ def write_workbook(path: Path, sheets: list[tuple[str, str, str, pl.DataFrame, s
             if col not in COLUMNS:
                 label = col
             ws.write(2, j, label, head)
-            width = max(10, min(40, max((len(str(v)) for v in frame[col].head(200).to_list() if v is not None), default=8) + 2))
+            width = max(
+                10, min(40, max((len(str(v)) for v in frame[col].head(200).to_list() if v is not None), default=8) + 2)
+            )
             ws.set_column(j, j, width, fmts.get(kind))
         ws.set_row(2, 32)
         body = _prepare(frame, dimension, translate, i18n)

@@ -31,13 +31,40 @@ NOT_REGENERATED = {"projects_encrypted.xlsx"}
 NOT_BYTE_STABLE = {"projects_typed.parquet"}
 
 PROJECT_COLUMNS = [
-    "project_id", "project_name", "field", "plan", "department", "undertaker", "undertaker_type",
-    "selection_method", "support_mode", "funding_stage", "approval_year", "start_date", "end_date",
-    "approved_funding_wan", "self_funding_wan", "project_manager",
+    "project_id",
+    "project_name",
+    "field",
+    "plan",
+    "department",
+    "undertaker",
+    "undertaker_type",
+    "selection_method",
+    "support_mode",
+    "funding_stage",
+    "approval_year",
+    "start_date",
+    "end_date",
+    "approved_funding_wan",
+    "self_funding_wan",
+    "project_manager",
 ]
 PROJECT_ZH = [
-    "项目编号", "项目名称", "领域", "扶持计划", "主管单位", "承担单位", "单位类型", "遴选方式", "资助方式",
-    "资助时点", "立项年度", "开始日期", "结束日期", "财政资助金额（万元）", "自筹资金（万元）", "项目经理人",
+    "项目编号",
+    "项目名称",
+    "领域",
+    "扶持计划",
+    "主管单位",
+    "承担单位",
+    "单位类型",
+    "遴选方式",
+    "资助方式",
+    "资助时点",
+    "立项年度",
+    "开始日期",
+    "结束日期",
+    "财政资助金额（万元）",
+    "自筹资金（万元）",
+    "项目经理人",
 ]
 
 
@@ -121,13 +148,30 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
     write("projects_header_only.csv", csv_text(en, []))
     write("projects_bom.csv", b"\xef\xbb\xbf" + csv_text(PROJECT_ZH, good).encode())
     gbk_rows = [
-        prow("P001", field="5G移动通信", plan="核心关键技术攻关专项扶持计划", department="市科技创新委", undertaker_type="企业"),
-        prow("P002", field="石墨烯", plan="重大产业化专项扶持计划", department="市发展改革委", selection_method="择优委托"),
+        prow(
+            "P001",
+            field="5G移动通信",
+            plan="核心关键技术攻关专项扶持计划",
+            department="市科技创新委",
+            undertaker_type="企业",
+        ),
+        prow(
+            "P002",
+            field="石墨烯",
+            plan="重大产业化专项扶持计划",
+            department="市发展改革委",
+            selection_method="择优委托",
+        ),
     ]
     write("projects_gbk.csv", csv_text(PROJECT_ZH, gbk_rows), encoding="gbk")
-    rare = [prow("P001", undertaker="深圳𠮷野家科技有限公司", project_manager="𠮷田"), prow("P002", project_manager="䶮")]
+    rare = [
+        prow("P001", undertaker="深圳𠮷野家科技有限公司", project_manager="𠮷田"),
+        prow("P002", project_manager="䶮"),
+    ]
     write("projects_gb18030.csv", csv_text(PROJECT_ZH, rare), encoding="gb18030")
-    latin = csv_text(en, [prow("P001", project_name="Projet", undertaker="Café, Lumière SARL", project_manager="Zoé")]).encode("cp1252")
+    latin = csv_text(
+        en, [prow("P001", project_name="Projet", undertaker="Café, Lumière SARL", project_manager="Zoé")]
+    ).encode("cp1252")
     write("projects_cp1252.csv", latin)
     write("projects_semicolon.csv", csv_text(en, good, sep=";"))
     write("projects_tab.csv", csv_text(en, good, sep="\t", eol="\r\n"))
@@ -139,10 +183,15 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
     stray = csv_text(en, good).replace("深圳某科技有限公司", '深圳27"显示器有限公司', 1)
     write("projects_stray_quote.csv", stray)
     write("projects_blank_lines.csv", csv_text(en, good).replace("\nP002", "\n,,,,,,,,,,,,,,,\n\nP002"))
-    write("projects_extra_columns.csv", csv_text([*en, "备注", ""], [[*prow("P001"), "重点项目", "x"], [*prow("P002"), "", ""]]))
+    write(
+        "projects_extra_columns.csv",
+        csv_text([*en, "备注", ""], [[*prow("P001"), "重点项目", "x"], [*prow("P002"), "", ""]]),
+    )
     write("projects_missing_optional.csv", csv_text(en[:-1], [r[:-1] for r in good]))
     no_field = [c for c in en if c != "field"]
-    write("projects_missing_required.csv", csv_text(no_field, [[v for c, v in zip(en, r) if c != "field"] for r in good]))
+    write(
+        "projects_missing_required.csv", csv_text(no_field, [[v for c, v in zip(en, r) if c != "field"] for r in good])
+    )
     write("projects_duplicate_header.csv", csv_text([*en, "项目编号"], [[*r, r[0]] for r in good]))
     ragged = csv_text(en, good).replace(",500,", ",1,500,", 1)  # an unquoted thousands separator
     write("projects_ragged.csv", ragged)
@@ -164,7 +213,14 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
     ]
     write("projects_date_styles.csv", csv_text(en, dates))
     fullwidth = [
-        prow("P001", project_id="　Ｐ００１　", approved_funding_wan="１２３", self_funding_wan="４５．５", department="ＳＴＩＣ", approval_year="２０１８"),
+        prow(
+            "P001",
+            project_id="　Ｐ００１　",
+            approved_funding_wan="１２３",
+            self_funding_wan="４５．５",
+            department="ＳＴＩＣ",
+            approval_year="２０１８",
+        ),
         prow("P002", project_name="　项目　二　", field=" 5G ", plan="CORE_TECH"),
     ]
     write("projects_fullwidth.csv", csv_text(en, fullwidth))
@@ -218,7 +274,10 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
         prow("P003", start_date="2019-01-01", end_date="2019-01-02"),
     ]
     write("projects_end_before_start.csv", csv_text(en, order))
-    write("projects_long_cell.csv", csv_text(en, [prow("P001", project_name="长" * 10_000), prow("P002", project_id="P" * 10_000)]))
+    write(
+        "projects_long_cell.csv",
+        csv_text(en, [prow("P001", project_name="长" * 10_000), prow("P002", project_id="P" * 10_000)]),
+    )
     missing = [prow("P001", project_name=""), prow("P002", approved_funding_wan="  "), prow("P003", project_manager="")]
     write("projects_missing_values.csv", csv_text(en, missing))
 
@@ -255,7 +314,16 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
             ],
         ),
     )
-    pr_cols = ["project_id", "period", "submitted_date", "fiscal_spent_wan", "self_arrived_wan", "total_spent_wan", "risk_level", "summary"]
+    pr_cols = [
+        "project_id",
+        "period",
+        "submitted_date",
+        "fiscal_spent_wan",
+        "self_arrived_wan",
+        "total_spent_wan",
+        "risk_level",
+        "summary",
+    ]
     write(
         "progress_reports_rules.csv",
         csv_text(
@@ -291,7 +359,9 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
     def title_merged(wb):
         ws = wb.add_worksheet("项目台账")
         date_fmt = wb.add_format({"num_format": "yyyy年m月d日"})
-        ws.merge_range(0, 0, 0, 8, "深圳市十大科技产业专项 项目台账（2018年）", wb.add_format({"bold": True, "align": "center"}))
+        ws.merge_range(
+            0, 0, 0, 8, "深圳市十大科技产业专项 项目台账（2018年）", wb.add_format({"bold": True, "align": "center"})
+        )
         ws.merge_range(1, 0, 1, 3, "填报单位：市科技创新委")
         ws.write(1, 12, "单位：万元")
         ws.write_row(3, 0, PROJECT_ZH)  # the header on sheet row 4
@@ -327,7 +397,7 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
         for r, pid in ((1, "P001"), (2, "P002"), (3, "P003")):
             ws.write_row(r, 0, prow(pid))
         ws.write_formula(1, 13, "=300+200", None, 500)  # cached value, as Excel saves it
-        ws.write_formula(1, 14, '=ROUND(100.4,0)', None, 100)
+        ws.write_formula(1, 14, "=ROUND(100.4,0)", None, 100)
         ws.write_formula(2, 13, "=1/0", None, "#DIV/0!")
         ws.write_formula(3, 11, '="2018-"&"01-01"', None, "2018-01-01")
 
