@@ -18,13 +18,19 @@ from pipelines.resources import ScorecardPaths, Warehouse, ensure_schemas
 from scorecard.manifest import DASHBOARDS  # build_report's dashboard path keys
 
 # docs/programme-management.md §3–§7: the report's programme-management chapters read these
-PROGRAMME_MANAGEMENT = ["follow_through", "portfolio_adjustment", "budget_scenario", "overall_evaluation", "manager_portfolio"]
-
-
+PROGRAMME_MANAGEMENT = [
+    "follow_through",
+    "portfolio_adjustment",
+    "budget_scenario",
+    "overall_evaluation",
+    "manager_portfolio",
+]
 
 
 class ReportConfig(dg.Config):
-    lang: str = Field(default="", description="Report language: zh+en (default), zh or en. Empty: SCORECARD_REPORT_LANG.")
+    lang: str = Field(
+        default="", description="Report language: zh+en (default), zh or en. Empty: SCORECARD_REPORT_LANG."
+    )
 
 
 @dg.multi_asset(
@@ -33,7 +39,14 @@ class ReportConfig(dg.Config):
             "performance_report",
             description="年度绩效评估报告 The yearly performance evaluation: performance-evaluation-Y.html/.pdf/.xlsx, "
             "project-review-Y.csv and manifest-Y.json in SCORECARD_REPORTS_DIR/Y/.",
-            deps=["project_review", "review_reason", "program_summary", *PROGRAMME_MANAGEMENT, "decision_robustness", "review_signal"],
+            deps=[
+                "project_review",
+                "review_reason",
+                "program_summary",
+                *PROGRAMME_MANAGEMENT,
+                "decision_robustness",
+                "review_signal",
+            ],
             **yearly_spec("report", "team:evaluation", kinds=("plotly", "pdf", "excel")),
         ),
         dg.AssetSpec(
@@ -46,7 +59,9 @@ class ReportConfig(dg.Config):
     ],
     **yearly_multi_asset(),
 )
-def performance_report(context: dg.AssetExecutionContext, config: ReportConfig, warehouse: Warehouse, paths: ScorecardPaths):
+def performance_report(
+    context: dg.AssetExecutionContext, config: ReportConfig, warehouse: Warehouse, paths: ScorecardPaths
+):
     from scorecard.report.build import build_report
 
     lang = config.lang or paths.report_lang

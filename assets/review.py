@@ -15,11 +15,11 @@ import dagster as dg
 from pydantic import Field
 
 from assets.metadata import counts_md, markdown_table
+from assets.yearly import yearly_asset, yearly_multi_asset, yearly_spec
 from pipelines.partitions import previous_year, years_of
 from pipelines.resources import ScorecardPaths, Warehouse, ensure_schemas
 from scorecard.db import identifier
 from scorecard.warehouse import tables_read_by
-from assets.yearly import yearly_asset, yearly_multi_asset, yearly_spec
 
 # the warehouse tables the review SQL (sql/review/*.sql) reads, from the one table registry
 FACTS = tables_read_by("review")
@@ -52,7 +52,9 @@ def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
         version = "".join(ch if ch.isalnum() else "_" for ch in rubric.version.lower())[:40]
         schema = config.target_schema or f"whatif_{version}_{rubric.sha256[:8]}"
         if schema == "mart":
-            raise dg.Failure(f"rubric {chosen} is not the official rubric ({official}); it cannot write the official schema 'mart'")
+            raise dg.Failure(
+                f"rubric {chosen} is not the official rubric ({official}); it cannot write the official schema 'mart'"
+            )
     return rubric, identifier(schema)
 
 
@@ -98,7 +100,9 @@ def resolve_rubric(config: RubricSelection, paths: ScorecardPaths):
         ),
     ],
 )
-def project_review(context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths):
+def project_review(
+    context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths
+):
     from scorecard.review import score_year
     from scorecard.review_checks import check_year
 
@@ -117,7 +121,9 @@ def project_review(context: dg.AssetExecutionContext, config: RubricSelection, w
             checks.append(check_year(con, year, schema=schema))
         stale = results[max(results)]["stale_years"] if results else []
         if stale:
-            context.log.warning(f"later review years now stale (built on an older scoring): {stale}; materialize them again")
+            context.log.warning(
+                f"later review years now stale (built on an older scoring): {stale}; materialize them again"
+            )
         years = sorted(results)
         top = _ten(con, schema, years, "total_score DESC NULLS LAST")
         bottom = _ten(con, schema, years, "total_score ASC NULLS FIRST")
@@ -172,7 +178,8 @@ def measured_counts(warehouse: Warehouse, schema: str, years: list[int]) -> dict
     with warehouse.get_connection() as con:
         counts = {
             t: con.sql(
-                f"SELECT count(*) FROM {schema}.{t} WHERE review_year IN (SELECT unnest($years))", params={"years": years}
+                f"SELECT count(*) FROM {schema}.{t} WHERE review_year IN (SELECT unnest($years))",
+                params={"years": years},
             ).fetchall()[0][0]
             for t in tables
         }
@@ -196,7 +203,9 @@ def _ten(con, schema: str, years: list[int], order: str):
     description="mart.program_summary, mart.program_target: the year per field, plan, department and support mode, "
     "and the programme targets (programme file) met or not — from what the review measured (review_measure), never the facts.",
 )
-def program_summary(context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths) -> dg.MaterializeResult:
+def program_summary(
+    context: dg.AssetExecutionContext, config: RubricSelection, warehouse: Warehouse, paths: ScorecardPaths
+) -> dg.MaterializeResult:
     from scorecard.review import summarize_year
 
     rubric, schema = resolve_rubric(config, paths)

@@ -96,11 +96,16 @@ def _analyses(con: duckdb.DuckDBPyConnection, year: int, lang: str, project_ids:
 
 
 def _analysis_text(lang: str) -> dict:
-    return {"fragile": _t(lang, "待复核：权重稍变即改变决定", "Fragile: a small change of weights changes this decision"),
-            "robust": _t(lang, "稳健", "Robust"), "margin": _t(lang, "距等级分界", "margin to band"),
-            "oat": _t(lang, "单因素情景改变", "one-at-a-time flips"), "kept": _t(lang, "随机权重保持", "kept by random rubrics"),
-            "flip_to": _t(lang, "可能改为", "flips to"), "signals": _t(lang, "疑点线索", "Signals for follow-up"),
-            "only_fragile": _t(lang, "只看待复核的决定", "Fragile decisions only")}
+    return {
+        "fragile": _t(lang, "待复核：权重稍变即改变决定", "Fragile: a small change of weights changes this decision"),
+        "robust": _t(lang, "稳健", "Robust"),
+        "margin": _t(lang, "距等级分界", "margin to band"),
+        "oat": _t(lang, "单因素情景改变", "one-at-a-time flips"),
+        "kept": _t(lang, "随机权重保持", "kept by random rubrics"),
+        "flip_to": _t(lang, "可能改为", "flips to"),
+        "signals": _t(lang, "疑点线索", "Signals for follow-up"),
+        "only_fragile": _t(lang, "只看待复核的决定", "Fragile decisions only"),
+    }
 
 
 _PLOTLY_JS: str | None = None
@@ -115,7 +120,7 @@ def _plotly_js() -> str:
 
 def _page(lang: str, title: str, body: str, payload: dict, script: str) -> str:
     return f"""<!DOCTYPE html>
-<html lang="{'en' if lang == 'en' else 'zh-CN'}"><head><meta charset="utf-8">
+<html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>
 <style>
 body {{ font-family: "Noto Sans CJK SC", sans-serif; margin: 0; color: #1b1f24; background: #f6f8fa; }}
@@ -154,10 +159,31 @@ const esc = s => String(s == null ? '' : s).replace(/[&<>"']/g, c => ESCAPES[c])
 # ----------------------------------------------------------------------------------------------
 @_dashboard
 def portfolio(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en") -> str:
-    cols = ["review_year", "field", "plan", "department", "projects", "grade_a", "grade_b", "grade_c", "grade_d",
-            "grade_insufficient", "score_sum", "scored", "approved_wan", "ac_wan", "clawback_wan",
-            "rec_terminate", "rec_acceptance_review", "rec_suspend_funding", "rec_rectify", "rec_rolling_support", "flagged"]
-    rows = con.sql("""
+    cols = [
+        "review_year",
+        "field",
+        "plan",
+        "department",
+        "projects",
+        "grade_a",
+        "grade_b",
+        "grade_c",
+        "grade_d",
+        "grade_insufficient",
+        "score_sum",
+        "scored",
+        "approved_wan",
+        "ac_wan",
+        "clawback_wan",
+        "rec_terminate",
+        "rec_acceptance_review",
+        "rec_suspend_funding",
+        "rec_rectify",
+        "rec_rolling_support",
+        "flagged",
+    ]
+    rows = con.sql(
+        """
         SELECT r.review_year, p.field, p.plan, p.department, count(*),
                count(*) FILTER (grade = 'A'), count(*) FILTER (grade = 'B'), count(*) FILTER (grade = 'C'),
                count(*) FILTER (grade = 'D'), count(*) FILTER (grade = 'insufficient'),
@@ -167,19 +193,34 @@ def portfolio(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en") ->
                count(*) FILTER (recommendation = 'suspend_funding'), count(*) FILTER (recommendation = 'rectify'),
                count(*) FILTER (recommendation = 'rolling_support'), count(*) FILTER (flags <> '')
         FROM mart.project_review r JOIN dim_project p USING (project_id)
-        WHERE r.review_year <= ? GROUP BY ALL ORDER BY ALL""", params=[year]).fetchall()
-    payload = {"year": year, "columns": cols, "rows": [list(r) for r in rows], "labels": _labels(lang), "lang": lang,
-               "text": {"all": _t(lang, "全部", "All"), "projects": _t(lang, "项目数", "Projects"),
-                        "mean": _t(lang, "平均分", "Mean score"), "approved": _t(lang, "财政资助（万元）", "Approved (万元)"),
-                        "good": _t(lang, "优良率", "Share A or B"), "flagged": _t(lang, "有预警项目", "Projects with flags"),
-                        "grades_field": _t(lang, "各领域等级分布", "Grades by field"), "recs": _t(lang, "考核建议", "Recommendations"),
-                        "trend": _t(lang, "历年平均分与项目数", "Mean score and projects per year"),
-                        "money_plan": _t(lang, "各扶持计划财政资助与实际支出（万元）", "Approved and spent by plan (万元)"),
-                        "spent": _t(lang, "累计实际支出", "Total spent (AC)"), "clawback": _t(lang, "建议追回（万元）", "Clawback (万元)")}}
+        WHERE r.review_year <= ? GROUP BY ALL ORDER BY ALL""",
+        params=[year],
+    ).fetchall()
+    payload = {
+        "year": year,
+        "columns": cols,
+        "rows": [list(r) for r in rows],
+        "labels": _labels(lang),
+        "lang": lang,
+        "text": {
+            "all": _t(lang, "全部", "All"),
+            "projects": _t(lang, "项目数", "Projects"),
+            "mean": _t(lang, "平均分", "Mean score"),
+            "approved": _t(lang, "财政资助（万元）", "Approved (万元)"),
+            "good": _t(lang, "优良率", "Share A or B"),
+            "flagged": _t(lang, "有预警项目", "Projects with flags"),
+            "grades_field": _t(lang, "各领域等级分布", "Grades by field"),
+            "recs": _t(lang, "考核建议", "Recommendations"),
+            "trend": _t(lang, "历年平均分与项目数", "Mean score and projects per year"),
+            "money_plan": _t(lang, "各扶持计划财政资助与实际支出（万元）", "Approved and spent by plan (万元)"),
+            "spent": _t(lang, "累计实际支出", "Total spent (AC)"),
+            "clawback": _t(lang, "建议追回（万元）", "Clawback (万元)"),
+        },
+    }
     title = _t(lang, f"{year}年度项目组合看板", f"{year} portfolio overview")
     sel = lambda key, zh, en: f'<label>{_t(lang, zh, en)} <select id="f-{key}"></select></label>'  # noqa: E731
-    body = f"""<header><h1>{escape(title)}</h1><p>{escape(_t(lang, '深圳市十大重大科技产业专项 · 数据来自 mart.project_review', 'Shenzhen Ten Major S&T Industry Special Projects · data: mart.project_review'))}</p></header>
-<main><div class="filters">{sel('year', '考核年度', 'Review year')}{sel('field', '领域', 'Field')}{sel('plan', '扶持计划', 'Plan')}{sel('department', '主管单位', 'Department')}</div>
+    body = f"""<header><h1>{escape(title)}</h1><p>{escape(_t(lang, "深圳市十大重大科技产业专项 · 数据来自 mart.project_review", "Shenzhen Ten Major S&T Industry Special Projects · data: mart.project_review"))}</p></header>
+<main><div class="filters">{sel("year", "考核年度", "Review year")}{sel("field", "领域", "Field")}{sel("plan", "扶持计划", "Plan")}{sel("department", "主管单位", "Department")}</div>
 <div class="tiles" id="tiles"></div>
 <div class="grid"><div class="card" id="c-grades"></div><div class="card" id="c-recs"></div>
 <div class="card" id="c-trend"></div><div class="card" id="c-money"></div></div></main>"""
@@ -239,13 +280,16 @@ draw();
 def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap: int = DRILLDOWN_CAP) -> str:
     total = con.sql("SELECT count(*) FROM mart.project_review WHERE review_year = ?", params=[year]).fetchall()[0][0]
     con.execute("DROP TABLE IF EXISTS _dash_sel")
-    con.execute("""CREATE TEMP TABLE _dash_sel AS
+    con.execute(
+        """CREATE TEMP TABLE _dash_sel AS
         SELECT r.project_id, p.project_name, p.field, p.plan, p.department, p.undertaker, p.start_date, p.end_date,
                p.approved_funding_wan, r.total_score, r.grade, r.flags, r.recommendation, r.spi, r.spi_t, r.as_of_date,
                coalesce(nullif(trim(p.project_manager), ''), '(未指定)') AS project_manager
         FROM mart.project_review r JOIN dim_project p USING (project_id) WHERE r.review_year = ?
         ORDER BY (CASE WHEN r.flags = '' THEN 0 ELSE len(string_split(r.flags, ',')) END) DESC,
-                 r.total_score ASC NULLS FIRST, r.project_id LIMIT ?""", [year, cap])
+                 r.total_score ASC NULLS FIRST, r.project_id LIMIT ?""",
+        [year, cap],
+    )
     try:
         info = con.sql("SELECT * FROM _dash_sel ORDER BY project_id").fetchall()
         info_cols = [c for c in con.sql("SELECT * FROM _dash_sel LIMIT 0").columns]
@@ -271,7 +315,9 @@ def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap
     for row in info:
         d = dict(zip(info_cols, row))
         pid = d["project_id"]
-        d = {k: (str(v) if k in ("start_date", "end_date", "as_of_date") and v is not None else v) for k, v in d.items()}
+        d = {
+            k: (str(v) if k in ("start_date", "end_date", "as_of_date") and v is not None else v) for k, v in d.items()
+        }
         d["milestones"] = ms.get(pid, [[]])[0]
         d["disbursed"] = disb.get(pid, [[]])[0]
         d["progress"] = prog.get(pid, [[]])[0]
@@ -282,25 +328,50 @@ def projects(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap
     for d in items:
         d["robustness"] = robust.get(d["project_id"])
         d["signals"] = signals.get(d["project_id"], [])
-    note = (_t(lang, f"共 {total} 个考核项目，本页收录预警最多、得分最低的 {len(items)} 个（完整数据见年度报告 XLSX）。",
-               f"{total} projects reviewed; this page holds the {len(items)} with the most flags and lowest scores (all rows in the report's XLSX).")
-            if len(items) < total else _t(lang, f"共 {total} 个考核项目。", f"{total} projects reviewed."))
-    payload = {"year": year, "projects": items, "labels": _labels(lang), "managers": manager_rows(con, year),
-               "text": {"timeline": _t(lang, "合同节点时间线", "Milestone timeline"), "planned": _t(lang, "计划完成", "Planned"),
-                        "completed": _t(lang, "实际完成", "Completed"),
-                        "money": _t(lang, "累计拨款、财政支出与挣值（万元）", "Cumulative disbursement, fiscal spend and earned value (万元)"),
-                        "disbursed": _t(lang, "累计净拨款", "Net disbursed"), "fiscal": _t(lang, "财政资金累计支出", "Fiscal spent"),
-                        "total": _t(lang, "累计总支出", "Total spent"), "ev": _t(lang, "挣值 EV", "Earned value"), "pv": _t(lang, "计划价值 PV", "Planned value"),
-                        "kpi": _t(lang, "绩效目标完成进度", "KPI progress (actual / contract target)"),
-                        "asof": _t(lang, "考核截止日", "As-of date"), "all": _t(lang, "全部", "All"),
-                        "manager_line": _t(lang, "项目经理人 {m}：考核项目 {n} 个，有预警 {f} 个，潜在问题项目 {p} 个，逾期节点 {o} 个",
-                                           "Manager {m}: {n} projects, {f} flagged, {p} potential problem projects, {o} overdue milestones"),
-                        **_analysis_text(lang)}}
+    note = (
+        _t(
+            lang,
+            f"共 {total} 个考核项目，本页收录预警最多、得分最低的 {len(items)} 个（完整数据见年度报告 XLSX）。",
+            f"{total} projects reviewed; this page holds the {len(items)} with the most flags and lowest scores (all rows in the report's XLSX).",
+        )
+        if len(items) < total
+        else _t(lang, f"共 {total} 个考核项目。", f"{total} projects reviewed.")
+    )
+    payload = {
+        "year": year,
+        "projects": items,
+        "labels": _labels(lang),
+        "managers": manager_rows(con, year),
+        "text": {
+            "timeline": _t(lang, "合同节点时间线", "Milestone timeline"),
+            "planned": _t(lang, "计划完成", "Planned"),
+            "completed": _t(lang, "实际完成", "Completed"),
+            "money": _t(
+                lang,
+                "累计拨款、财政支出与挣值（万元）",
+                "Cumulative disbursement, fiscal spend and earned value (万元)",
+            ),
+            "disbursed": _t(lang, "累计净拨款", "Net disbursed"),
+            "fiscal": _t(lang, "财政资金累计支出", "Fiscal spent"),
+            "total": _t(lang, "累计总支出", "Total spent"),
+            "ev": _t(lang, "挣值 EV", "Earned value"),
+            "pv": _t(lang, "计划价值 PV", "Planned value"),
+            "kpi": _t(lang, "绩效目标完成进度", "KPI progress (actual / contract target)"),
+            "asof": _t(lang, "考核截止日", "As-of date"),
+            "all": _t(lang, "全部", "All"),
+            "manager_line": _t(
+                lang,
+                "项目经理人 {m}：考核项目 {n} 个，有预警 {f} 个，潜在问题项目 {p} 个，逾期节点 {o} 个",
+                "Manager {m}: {n} projects, {f} flagged, {p} potential problem projects, {o} overdue milestones",
+            ),
+            **_analysis_text(lang),
+        },
+    }
     title = _t(lang, f"{year}年度项目明细看板", f"{year} project drill-down")
     body = f"""<header><h1>{escape(title)}</h1><p>{escape(note)}</p></header>
-<main><div class="filters"><label>{_t(lang, '项目经理人', 'Project manager')} <select id="f-manager"></select></label>
-<label>{_t(lang, '项目', 'Project')} <select id="pick"></select></label>
-<label>{_t(lang, '搜索', 'Search')} <input id="search" placeholder="ID / 名称"></label></div>
+<main><div class="filters"><label>{_t(lang, "项目经理人", "Project manager")} <select id="f-manager"></select></label>
+<label>{_t(lang, "项目", "Project")} <select id="pick"></select></label>
+<label>{_t(lang, "搜索", "Search")} <input id="search" placeholder="ID / 名称"></label></div>
 <p class="note" id="manager-line"></p>
 <div class="card" id="info"></div>
 <div class="grid"><div class="card" id="c-timeline"></div><div class="card" id="c-money"></div><div class="card" id="c-kpi"></div></div>
@@ -375,20 +446,29 @@ options(''); draw();
 
 def manager_rows(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, dict]:
     """mart.manager_portfolio of the year by manager (docs/programme-management.md §7); {} before it exists."""
-    exists = con.sql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'mart' "
-                     "AND table_name = 'manager_portfolio' AND table_catalog = current_database()").fetchall()[0][0]
+    exists = con.sql(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'mart' "
+        "AND table_name = 'manager_portfolio' AND table_catalog = current_database()"
+    ).fetchall()[0][0]
     if not exists:
         return {}
-    frame = con.sql("SELECT * EXCLUDE (review_year) FROM mart.manager_portfolio WHERE review_year = ?", params=[year]).pl()
+    frame = con.sql(
+        "SELECT * EXCLUDE (review_year) FROM mart.manager_portfolio WHERE review_year = ?", params=[year]
+    ).pl()
     return {r.pop("project_manager"): r for r in frame.to_dicts()}
 
 
 # ----------------------------------------------------------------------------------------------
 @_dashboard
 def recommendations(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en", cap: int = BOARD_CAP) -> str:
-    counts = dict(con.sql("SELECT recommendation, count(*) FROM mart.project_review WHERE review_year = ? GROUP BY 1", params=[year]).fetchall())
+    counts = dict(
+        con.sql(
+            "SELECT recommendation, count(*) FROM mart.project_review WHERE review_year = ? GROUP BY 1", params=[year]
+        ).fetchall()
+    )
     reason_col = "text_en" if lang == "en" else "text_zh"
-    rows = con.sql(f"""
+    rows = con.sql(
+        f"""
         WITH rs AS (SELECT project_id, string_agg({reason_col}, ' · ' ORDER BY rule_code) AS reasons
                     FROM mart.review_reason WHERE review_year = ? GROUP BY project_id),
         ranked AS (SELECT r.project_id, p.project_name, p.field, p.department, r.total_score, r.grade, r.flags,
@@ -396,22 +476,41 @@ def recommendations(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+e
                           row_number() OVER (PARTITION BY r.recommendation ORDER BY r.total_score ASC NULLS FIRST, r.project_id) AS k
                    FROM mart.project_review r JOIN dim_project p USING (project_id) LEFT JOIN rs USING (project_id)
                    WHERE r.review_year = ?)
-        SELECT * EXCLUDE (k) FROM ranked WHERE k <= ? ORDER BY recommendation, k""", params=[year, year, cap])
+        SELECT * EXCLUDE (k) FROM ranked WHERE k <= ? ORDER BY recommendation, k""",
+        params=[year, year, cap],
+    )
     cols = rows.columns
     items = [list(r) for r in rows.fetchall()]
     robust, signals = _analyses(con, year, lang, [r[0] for r in items])
-    by_field = con.sql("""SELECT p.field, r.recommendation, count(*) FROM mart.project_review r JOIN dim_project p USING (project_id)
-                          WHERE r.review_year = ? GROUP BY ALL ORDER BY ALL""", params=[year]).fetchall()
-    payload = {"year": year, "columns": cols, "items": items, "counts": counts, "by_field": [list(r) for r in by_field],
-               "cap": cap, "labels": _labels(lang), "robust": robust, "signals": signals,
-               "text": {"all": _t(lang, "全部", "All"), "shown": _t(lang, "显示", "shown"), "of": _t(lang, "共", "of"),
-                        "chart": _t(lang, "各领域考核建议", "Recommendations by field"), "clawback": _t(lang, "追回", "clawback"),
-                        **_analysis_text(lang)}}
+    by_field = con.sql(
+        """SELECT p.field, r.recommendation, count(*) FROM mart.project_review r JOIN dim_project p USING (project_id)
+                          WHERE r.review_year = ? GROUP BY ALL ORDER BY ALL""",
+        params=[year],
+    ).fetchall()
+    payload = {
+        "year": year,
+        "columns": cols,
+        "items": items,
+        "counts": counts,
+        "by_field": [list(r) for r in by_field],
+        "cap": cap,
+        "labels": _labels(lang),
+        "robust": robust,
+        "signals": signals,
+        "text": {
+            "all": _t(lang, "全部", "All"),
+            "shown": _t(lang, "显示", "shown"),
+            "of": _t(lang, "共", "of"),
+            "chart": _t(lang, "各领域考核建议", "Recommendations by field"),
+            "clawback": _t(lang, "追回", "clawback"),
+            **_analysis_text(lang),
+        },
+    }
     title = _t(lang, f"{year}年度考核建议看板", f"{year} recommendation board")
-    body = f"""<header><h1>{escape(title)}</h1><p>{escape(_t(lang, f'每列最多显示 {cap} 个项目（得分最低者优先），完整清单见年度报告 XLSX。', f'Each column shows at most {cap} projects (lowest scores first); all rows are in the report XLSX.'))}</p></header>
-<main><div class="filters"><label>{_t(lang, '领域', 'Field')} <select id="f-field"></select></label>
-<label>{_t(lang, '主管单位', 'Department')} <select id="f-department"></select></label>
-<label><input type="checkbox" id="f-fragile"> {_t(lang, '只看待复核的决定', 'Fragile decisions only')}</label></div>
+    body = f"""<header><h1>{escape(title)}</h1><p>{escape(_t(lang, f"每列最多显示 {cap} 个项目（得分最低者优先），完整清单见年度报告 XLSX。", f"Each column shows at most {cap} projects (lowest scores first); all rows are in the report XLSX."))}</p></header>
+<main><div class="filters"><label>{_t(lang, "领域", "Field")} <select id="f-field"></select></label>
+<label>{_t(lang, "主管单位", "Department")} <select id="f-department"></select></label>
+<label><input type="checkbox" id="f-fragile"> {_t(lang, "只看待复核的决定", "Fragile decisions only")}</label></div>
 <div class="card" id="c-field"></div><br><div class="board" id="board"></div></main>"""
     script = r"""
 const C = DATA.columns, L = DATA.labels, T = DATA.text;

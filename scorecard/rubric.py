@@ -264,7 +264,11 @@ def render_texts(model: RubricFile, values: dict[str, str], path: Path) -> Rubri
                 "leaves": [
                     leaf.model_copy(
                         update={
-                            lang: fill(getattr(leaf, lang), f"indicators[{i}].leaves[{j}].{lang}", {"points": f"{leaf.points:g}"})
+                            lang: fill(
+                                getattr(leaf, lang),
+                                f"indicators[{i}].leaves[{j}].{lang}",
+                                {"points": f"{leaf.points:g}"},
+                            )
                             for lang in ("formula_zh", "formula_en")
                         }
                     )
@@ -276,7 +280,9 @@ def render_texts(model: RubricFile, values: dict[str, str], path: Path) -> Rubri
     ]
     documented = {
         section: [
-            doc.model_copy(update={lang: fill(getattr(doc, lang), f"{section}[{k}].{lang}", {}) for lang in ("zh", "en")})
+            doc.model_copy(
+                update={lang: fill(getattr(doc, lang), f"{section}[{k}].{lang}", {}) for lang in ("zh", "en")}
+            )
             for k, doc in enumerate(getattr(model, section))
         ]
         for section in ("flags", "recommendations")
@@ -311,9 +317,7 @@ def _check(model: RubricFile, path: Path) -> None:
         for j, leaf in enumerate(ind.leaves):
             key = f"{where}.leaves[{j}].code"
             if leaf.code not in LEAF_INDICATOR:
-                raise RubricError(
-                    f"{path}: {key}: unknown leaf {leaf.code!r} (known: {', '.join(LEAF_INDICATOR)})"
-                )
+                raise RubricError(f"{path}: {key}: unknown leaf {leaf.code!r} (known: {', '.join(LEAF_INDICATOR)})")
             if leaf.code in seen:
                 raise RubricError(f"{path}: {key}: leaf {leaf.code!r} appears twice")
             if LEAF_INDICATOR[leaf.code] != ind.code:
@@ -324,8 +328,7 @@ def _check(model: RubricFile, path: Path) -> None:
             seen.add(leaf.code)
         if ind.points is not None and not math.isclose(ind.points, ind.total_points, abs_tol=1e-9):
             raise RubricError(
-                f"{path}: {where}.points: {ind.code} says {ind.points:g} but its leaves add up to "
-                f"{ind.total_points:g}"
+                f"{path}: {where}.points: {ind.code} says {ind.points:g} but its leaves add up to {ind.total_points:g}"
             )
     missing = [code for code in LEAF_INDICATOR if code not in seen]
     if missing:

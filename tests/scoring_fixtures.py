@@ -89,7 +89,9 @@ def project(
     return row
 
 
-def ms(project_id: str, planned: str, weight: float = 1.0, done: str | None = None, no: int | None = None) -> dict[str, Any]:
+def ms(
+    project_id: str, planned: str, weight: float = 1.0, done: str | None = None, no: int | None = None
+) -> dict[str, Any]:
     return {
         "project_id": project_id,
         "milestone_no": no if no is not None else next(_ids),
@@ -112,7 +114,11 @@ def pay(project_id: str, when: str, amount: float, kind: str = "disbursement", s
 
 
 def report(
-    project_id: str, period: str, fiscal: float = 0.0, self_arrived: float = 0.0, total: float | None = None,
+    project_id: str,
+    period: str,
+    fiscal: float = 0.0,
+    self_arrived: float = 0.0,
+    total: float | None = None,
     submitted: str | None = None,
 ) -> dict[str, Any]:
     year, quarter = int(period[:4]), int(period[-1])
@@ -133,8 +139,16 @@ def target(project_id: str, indicator: str, value: float, due: str | None = None
     return {"project_id": project_id, "indicator": indicator, "target_value": value, "due_date": d(due)}
 
 
-def actual(project_id: str, indicator: str, period: str, value: float, evidence_ref: str | None = None) -> dict[str, Any]:
-    return {"project_id": project_id, "indicator": indicator, "period": period, "value": value, "evidence_ref": evidence_ref}
+def actual(
+    project_id: str, indicator: str, period: str, value: float, evidence_ref: str | None = None
+) -> dict[str, Any]:
+    return {
+        "project_id": project_id,
+        "indicator": indicator,
+        "period": period,
+        "value": value,
+        "evidence_ref": evidence_ref,
+    }
 
 
 def expert(project_id: str, year: int, score: float, veto: bool | None = False) -> dict[str, Any]:
@@ -164,12 +178,16 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 
 
 def review_row(con: duckdb.DuckDBPyConnection, project_id: str, year: int, schema: str = "mart") -> dict[str, Any]:
-    rows = fetch(con, f"SELECT * FROM {schema}.project_review WHERE project_id = ? AND review_year = ?", [project_id, year])
+    rows = fetch(
+        con, f"SELECT * FROM {schema}.project_review WHERE project_id = ? AND review_year = ?", [project_id, year]
+    )
     assert len(rows) == 1, f"expected one {schema}.project_review row for {project_id} {year}, got {len(rows)}"
     return rows[0]
 
 
-def reasons(con: duckdb.DuckDBPyConnection, project_id: str, year: int, schema: str = "mart") -> dict[str, dict[str, Any]]:
+def reasons(
+    con: duckdb.DuckDBPyConnection, project_id: str, year: int, schema: str = "mart"
+) -> dict[str, dict[str, Any]]:
     """rule_code -> reason row."""
     rows = fetch(
         con, f"SELECT * FROM {schema}.review_reason WHERE project_id = ? AND review_year = ?", [project_id, year]

@@ -127,16 +127,20 @@ def test_clean_generator_references_never_collide(tmp_path):
 def test_board_and_drilldown_show_robustness_and_signals(bundle, tmp_path, chromium_args):
     from pathlib import Path
 
+    from conftest import CHROMIUM_PATH
     from playwright.sync_api import sync_playwright
 
-    from conftest import CHROMIUM_PATH
     from dashboards.pages import projects, recommendations
 
     if not Path(CHROMIUM_PATH).exists():
         pytest.skip(f"{CHROMIUM_PATH} is not installed (Debian package chromium)")
     con, _ = bundle
-    fragile = con.sql("SELECT count(*) FROM mart.decision_robustness WHERE review_year = 2019 AND fragile").fetchall()[0][0]
-    flagged = con.sql("SELECT project_id FROM mart.review_signal WHERE review_year = 2019 AND signal = 'copied_summary' ORDER BY 1 LIMIT 1").fetchall()[0][0]
+    fragile = con.sql("SELECT count(*) FROM mart.decision_robustness WHERE review_year = 2019 AND fragile").fetchall()[
+        0
+    ][0]
+    flagged = con.sql(
+        "SELECT project_id FROM mart.review_signal WHERE review_year = 2019 AND signal = 'copied_summary' ORDER BY 1 LIMIT 1"
+    ).fetchall()[0][0]
     board, drill = tmp_path / "board.html", tmp_path / "projects.html"
     board.write_text(recommendations(con, 2019, "zh+en"), encoding="utf-8")
     drill.write_text(projects(con, 2019, "zh+en", cap=1000), encoding="utf-8")

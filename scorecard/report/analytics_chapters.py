@@ -19,9 +19,14 @@ from scorecard.report.i18n import fmt_int, fmt_pct
 from scorecard.rubric import Rubric
 
 FRAGILE_COLS = [
-    "project_id", "project_name", ("grade", "等级", "Grade", "code"), ("total_score", "总分", "Total", "num"),
-    ("margin_points", *ad.COLUMNS["margin_points"]), ("oat_flips", *ad.COLUMNS["oat_flips"]),
-    ("random_share_kept", *ad.COLUMNS["random_share_kept"]), ("flip_to", "可能改为", "Flips to", "code"),
+    "project_id",
+    "project_name",
+    ("grade", "等级", "Grade", "code"),
+    ("total_score", "总分", "Total", "num"),
+    ("margin_points", *ad.COLUMNS["margin_points"]),
+    ("oat_flips", *ad.COLUMNS["oat_flips"]),
+    ("random_share_kept", *ad.COLUMNS["random_share_kept"]),
+    ("flip_to", "可能改为", "Flips to", "code"),
 ]
 SIGNAL_COLS = ["project_id", "project_name", ("text", "线索与证据", "What was found, with its evidence", "text")]
 
@@ -56,27 +61,58 @@ def robustness_chapter(ctx, view: Callable, rubric: Rubric) -> dict:
         f"any one-at-a-time scenario changes, or that fewer than {fmt_pct(cfg.fragile_share, 0)} of the random rubrics keep, is fragile "
         f"and needs a person's look before the report is signed."
     )
-    parts_zh = "、".join(f"{_rec(i18n, r['recommendation'])} {fmt_int(r['fragile'])} 项" for r in per_rec.to_dicts() if r["fragile"])
-    parts_en = ", ".join(f"{codes.RECOMMENDATIONS[r['recommendation']][1].lower()} {fmt_int(r['fragile'])}" for r in per_rec.to_dicts() if r["fragile"])
-    result_zh = (f"{y}年度 {fmt_int(total)} 项决定中，{fmt_int(total - n_fragile)} 项稳健，{fmt_int(n_fragile)} 项不稳健"
-                 + (f"（{parts_zh}）" if parts_zh else "") + "。"
-                 + (f"其中建议中止淘汰 {hard['terminate']} 项、暂停拨款 {hard['suspend_funding']} 项的决定不稳健，逐项列示如下，签署前需人工复核。"
-                    if sum(hard.values()) else "中止淘汰和暂停拨款的决定均稳健。"))
-    result_en = (f"Of the {fmt_int(total)} decisions of {y}, {fmt_int(total - n_fragile)} are robust and {fmt_int(n_fragile)} fragile"
-                 + (f" ({parts_en})" if parts_en else "") + ". "
-                 + (f"{hard['terminate']} termination(s) and {hard['suspend_funding']} funding suspension(s) are fragile; they are listed "
-                    f"below by name and need a person's look before signing." if sum(hard.values())
-                    else "Every termination and funding suspension is robust."))
-    rec_cols = [("recommendation", "考核建议", "Recommendation", "code"), ("decisions", *ad.COLUMNS["decisions"]),
-                ("robust", *ad.COLUMNS["robust"]), ("fragile", *ad.COLUMNS["fragile"]), ("fragile_share", *ad.COLUMNS["fragile_share"])]
+    parts_zh = "、".join(
+        f"{_rec(i18n, r['recommendation'])} {fmt_int(r['fragile'])} 项" for r in per_rec.to_dicts() if r["fragile"]
+    )
+    parts_en = ", ".join(
+        f"{codes.RECOMMENDATIONS[r['recommendation']][1].lower()} {fmt_int(r['fragile'])}"
+        for r in per_rec.to_dicts()
+        if r["fragile"]
+    )
+    result_zh = (
+        f"{y}年度 {fmt_int(total)} 项决定中，{fmt_int(total - n_fragile)} 项稳健，{fmt_int(n_fragile)} 项不稳健"
+        + (f"（{parts_zh}）" if parts_zh else "")
+        + "。"
+        + (
+            f"其中建议中止淘汰 {hard['terminate']} 项、暂停拨款 {hard['suspend_funding']} 项的决定不稳健，逐项列示如下，签署前需人工复核。"
+            if sum(hard.values())
+            else "中止淘汰和暂停拨款的决定均稳健。"
+        )
+    )
+    result_en = (
+        f"Of the {fmt_int(total)} decisions of {y}, {fmt_int(total - n_fragile)} are robust and {fmt_int(n_fragile)} fragile"
+        + (f" ({parts_en})" if parts_en else "")
+        + ". "
+        + (
+            f"{hard['terminate']} termination(s) and {hard['suspend_funding']} funding suspension(s) are fragile; they are listed "
+            f"below by name and need a person's look before signing."
+            if sum(hard.values())
+            else "Every termination and funding suspension is robust."
+        )
+    )
+    rec_cols = [
+        ("recommendation", "考核建议", "Recommendation", "code"),
+        ("decisions", *ad.COLUMNS["decisions"]),
+        ("robust", *ad.COLUMNS["robust"]),
+        ("fragile", *ad.COLUMNS["fragile"]),
+        ("fragile_share", *ad.COLUMNS["fragile_share"]),
+    ]
     return {
         "tables": {
             "robustness_by_rec": view(ctx, per_rec, rec_cols),
-            "robustness_hard": view(ctx, fragile_hard, [("recommendation", "考核建议", "Recommendation", "code"), *FRAGILE_COLS]),
-            "robustness_other": view(ctx, fragile_all.filter(~pl.col("recommendation").is_in(["terminate", "suspend_funding"])),
-                                     [("recommendation", "考核建议", "Recommendation", "code"), *FRAGILE_COLS]),
+            "robustness_hard": view(
+                ctx, fragile_hard, [("recommendation", "考核建议", "Recommendation", "code"), *FRAGILE_COLS]
+            ),
+            "robustness_other": view(
+                ctx,
+                fragile_all.filter(~pl.col("recommendation").is_in(["terminate", "suspend_funding"])),
+                [("recommendation", "考核建议", "Recommendation", "code"), *FRAGILE_COLS],
+            ),
         },
-        "text": {"robustness_method": i18n.paras(method_zh, method_en), "robustness_result": i18n.paras(result_zh, result_en)},
+        "text": {
+            "robustness_method": i18n.paras(method_zh, method_en),
+            "robustness_result": i18n.paras(result_zh, result_en),
+        },
         "frames": {"robustness": ad.robustness_rows(con, y), "robustness_by_rec": per_rec},
         "numbers": {"decisions": total, "fragile": n_fragile, **{f"fragile_{k}": v for k, v in hard.items()}},
     }
@@ -89,19 +125,30 @@ def signals_chapter(ctx, view: Callable, rubric: Rubric) -> dict:
     rows = ad.signal_list(con, y)
     total = int(kinds["signals"].sum())
     projects = int(rows["project_id"].n_unique()) if rows.height else 0
-    intro_zh = ("疑点线索是评分细则之外需要人工核实的线索，并非结论：每条线索列明所依据的数字、记录和相关项目，供评估人员逐条核实。"
-                f"{y}年度共发现线索 {fmt_int(total)} 条，涉及 {fmt_int(projects)} 个项目。")
-    intro_en = ("Signals are leads the rubric does not see, not findings: each names the numbers, rows and other projects it rests on, "
-                f"so that an evaluator can check it. {y}: {fmt_int(total)} signals on {fmt_int(projects)} projects.")
+    intro_zh = (
+        "疑点线索是评分细则之外需要人工核实的线索，并非结论：每条线索列明所依据的数字、记录和相关项目，供评估人员逐条核实。"
+        f"{y}年度共发现线索 {fmt_int(total)} 条，涉及 {fmt_int(projects)} 个项目。"
+    )
+    intro_en = (
+        "Signals are leads the rubric does not see, not findings: each names the numbers, rows and other projects it rests on, "
+        f"so that an evaluator can check it. {y}: {fmt_int(total)} signals on {fmt_int(projects)} projects."
+    )
     text_col = "text_en" if i18n.lang == "en" else "text_zh"
     lists = []
     for kind in ad.SIGNAL_ORDER:
         part = rows.filter(pl.col("signal") == kind).with_columns(pl.col(text_col).alias("text"))
         zh, en = codes.SIGNALS[kind]
-        lists.append({"code": kind, "title": i18n.t(zh, en), "count": part.height,
-                      "table": view(ctx, part, SIGNAL_COLS)})
-    kind_cols = [("signal_label", "线索类型", "Signal", "text"), ("signals", *ad.COLUMNS["signals"]), ("projects", *ad.COLUMNS["projects"])]
-    labelled = kinds.with_columns(pl.col("signal").map_elements(lambda k: i18n.t(*codes.SIGNALS[k]), return_dtype=pl.String).alias("signal_label"))
+        lists.append(
+            {"code": kind, "title": i18n.t(zh, en), "count": part.height, "table": view(ctx, part, SIGNAL_COLS)}
+        )
+    kind_cols = [
+        ("signal_label", "线索类型", "Signal", "text"),
+        ("signals", *ad.COLUMNS["signals"]),
+        ("projects", *ad.COLUMNS["projects"]),
+    ]
+    labelled = kinds.with_columns(
+        pl.col("signal").map_elements(lambda k: i18n.t(*codes.SIGNALS[k]), return_dtype=pl.String).alias("signal_label")
+    )
     return {
         "tables": {"signals_by_kind": view(ctx, labelled, kind_cols)},
         "text": {"signals_intro": i18n.paras(intro_zh, intro_en)},
@@ -115,6 +162,13 @@ def xlsx_sheets(chapters: dict) -> list[tuple[str, str, str, pl.DataFrame, str |
     """The two analyses' XLSX sheets (in ``scorecard.report.xlsx.write_workbook``'s tuple shape)."""
     frames = {**chapters["robustness"]["frames"], **chapters["signals"]["frames"]}
     return [
-        ("决策稳健性 Robustness", "决策稳健性（每项决定）", "Decision robustness (every decision)", frames["robustness"], None, True),
+        (
+            "决策稳健性 Robustness",
+            "决策稳健性（每项决定）",
+            "Decision robustness (every decision)",
+            frames["robustness"],
+            None,
+            True,
+        ),
         ("疑点线索 Signals", "疑点线索", "Signals for follow-up", frames["signals"], None, True),
     ]
