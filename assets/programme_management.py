@@ -82,7 +82,7 @@ ANALYSES: dict[str, tuple[str, str, list[str], str, str]] = {
     "manager_portfolio": (
         "managers",
         "manager_portfolio",
-        MEASURED,
+        [*MEASURED, "review_signal"],  # counts the year's signals (docs/analytics.md §2)
         (
             "项目经理人 mart.manager_portfolio: per project manager ((未指定) when none) the projects of the year, the count "
             "per grade, flagged and problem projects, signals and overdue milestones (docs/programme-management.md §7)."
