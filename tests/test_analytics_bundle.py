@@ -161,3 +161,59 @@ def test_board_and_drilldown_show_robustness_and_signals(bundle, tmp_path, chrom
         assert "进展报告雷同" in info and "疑点线索" in info
         assert "距等级分界" in info and "随机权重保持" in info
         browser.close()
+
+
+# --- the report -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundle_report(bundle, tmp_path_factory):
+    """The 2018 and 2019 deliverables of the bundle (the programme summary first, as the run does)."""
+    from scorecard.report.build import build_report
+    from scorecard.review import summarize_year
+    from scorecard.settings import DEFAULT_RUBRIC
+
+    con, _ = bundle
+    out = tmp_path_factory.mktemp("reports")
+    rubric = load_rubric()
+    for year in (2017, 2018, 2019):
+        summarize_year(con, year, rubric)
+    return {year: build_report(con, year, out, lang="zh+en", rubric_path=DEFAULT_RUBRIC) for year in (2018, 2019)}
+
+
+def _html(result) -> str:
+    return result["paths"]["html"].read_text(encoding="utf-8")
+
+
+def test_report_has_the_robustness_section_with_every_fragile_termination(bundle_report):
+    html = _html(bundle_report[2018])
+    assert "决策稳健性分析" in html and "Robustness of decisions" in html
+    # 2018: 14 of 287 decisions fragile, one of them a termination, named with what it flips to
+    assert "2018年度 287 项决定中，273 项稳健，14 项不稳健" in html
+    row = (
+        '<tr><td class="">SZ2017-CT-0008</td><td class="">协作型服务机器人关键技术研发</td><td class="">中止淘汰</td>'
+        '<td class="">差</td><td class="num">58.51</td><td class="num">-1.49</td><td class="num">1</td>'
+        '<td class="num">94.0%</td><td class="">限期整改</td></tr>'
+    )
+    assert html.count(row) == 1  # the one fragile termination, by name, and what it flips to
+    html19 = _html(bundle_report[2019])
+    assert "中止淘汰和暂停拨款的决定均稳健" in html19 and "Every termination and funding suspension is robust" in html19
+
+
+def test_report_has_the_signals_section_per_kind(bundle_report):
+    html = _html(bundle_report[2019])
+    assert "疑点线索" in html and "Signals for follow-up" in html
+    for zh, _ in __import__("scorecard.codes", fromlist=["SIGNALS"]).SIGNALS.values():
+        assert zh in html
+    assert "2019年度共发现线索 109 条" in html
+    assert "佐证编号 ZL2017CT00050" in html  # the planted duplicate, normalised, in the list
+
+
+def test_xlsx_has_both_sheets(bundle_report):
+    from openpyxl import load_workbook
+
+    book = load_workbook(bundle_report[2019]["paths"]["xlsx"], read_only=True)
+    assert "决策稳健性 Robustness" in book.sheetnames and "疑点线索 Signals" in book.sheetnames
+    robust = list(book["决策稳健性 Robustness"].iter_rows(min_row=4, values_only=True))
+    signals = list(book["疑点线索 Signals"].iter_rows(min_row=4, values_only=True))
+    assert len(robust) == 376 and len(signals) == 109

@@ -136,6 +136,7 @@ LABELS = {
     "recommendation": codes.RECOMMENDATIONS,
     "flag": codes.FLAGS,
     "indicator": {k: (v[0], v[1]) for k, v in codes.INDICATORS.items()},
+    "signal": codes.SIGNALS,
 }
 
 DIMENSIONS = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from scorecard.report.analytics_sections import sheets as analytics_sheets
 from scorecard.report.method import rubric_table_rows
 from scorecard.report.programme_sections import sheets as programme_sheets
 
@@ -64,6 +65,7 @@ def sheet_list(fr: dict[str, pl.DataFrame], method: dict, year: int) -> list[tup
         *by_dimension,
         *MIDDLE,
         *programme_sheets(fr, year),  # docs/programme-management.md §3–§7
+        *analytics_sheets(fr, year),  # docs/analytics.md §1, §2
         *([VALIDATION] if "data_quality" in fr else []),
         QUARANTINE,
         ("评分细则 Rubric", f"评分细则 {method['version']}", f"Rubric {method['version']}", "rubric", None, False),

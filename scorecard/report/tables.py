@@ -34,6 +34,8 @@ CODE_TABLES = {
     "flag": "flag",
     "indicator": "indicator",
     "prev_recommendation": "recommendation",
+    "flip_to": "recommendation",
+    "signal": "signal",
 }
 TOKEN = re.compile(r"[^\s\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")  # a run that does not break (CJK breaks anywhere)
 

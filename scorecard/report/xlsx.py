@@ -23,6 +23,8 @@ CODE_COLUMNS = {
     "flag": "flag",
     "indicator": "indicator",
     "prev_recommendation": "recommendation",
+    "flip_to": "recommendation",
+    "signal": "signal",
 }
 
 

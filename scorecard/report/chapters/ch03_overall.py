@@ -1,12 +1,12 @@
 """三、综合评价情况及评价结论: scores and grades by field and plan, grade transitions, the top and
-bottom projects, and the conclusion."""
+bottom projects, the conclusion, and how robust the decisions are (docs/analytics.md §1)."""
 
 from __future__ import annotations
 
 import polars as pl
 
 from scorecard import codes
-from scorecard.report import charts, data
+from scorecard.report import analytics_sections, charts, data
 from scorecard.report.context import ChapterData, ReportInputs, label
 from scorecard.report.data import GRADE_ORDER
 from scorecard.report.i18n import DIMENSIONS
@@ -18,6 +18,7 @@ SECTIONS = [
     ("等级变化", "Grade transitions"),
     ("得分最高与最低的项目", "Top and bottom projects"),
     ("评价结论", "Conclusions"),
+    ("决策稳健性分析", "Robustness of decisions"),
 ]
 SCORE_COLUMNS = [
     "dimension_value",
@@ -77,12 +78,14 @@ def build(r: ReportInputs) -> ChapterData:
     dist = {d: r.read(data.distribution, y, d) for d in DIMENSIONS}
     tr = r.read(data.grade_transitions, y)
     grade_cols = [(f"to_{gr}", codes.GRADES[gr][0], codes.GRADES[gr][1], "int") for gr in GRADE_ORDER]
+    robust = analytics_sections.robustness(r)
     return ChapterData(
         values={
             "f": r.facts,
             "extremes": field_extremes(dist["field"]),
             "moves": moves(tr),
             "rating": rating(r.facts.good_share),
+            **robust["values"],
         },
         tables={
             "score_field": view(i18n, dist["field"], SCORE_COLUMNS, dimension="field"),
@@ -90,8 +93,9 @@ def build(r: ReportInputs) -> ChapterData:
             "transitions": view(i18n, tr, ["prev_grade", *grade_cols, "projects"]),
             "top": view(i18n, r.read(data.top_bottom, y, 10, True), TOP_COLUMNS),
             "bottom": view(i18n, r.read(data.top_bottom, y, 10, False), TOP_COLUMNS),
+            **robust["tables"],
         },
-        frames={**{f"by_{d}": frame for d, frame in dist.items()}, "transitions": tr},
+        frames={**{f"by_{d}": frame for d, frame in dist.items()}, "transitions": tr, **robust["frames"]},
         charts={
             "grades_field": charts.grades_by(
                 i18n, dist["field"], "field", "各领域等级分布与平均分", "Grades and mean score by field"

@@ -1,17 +1,23 @@
 """五、主要经验做法、存在的问题及原因分析: what worked (best fields and plans), the most frequent flags
-with the fields and plans where they occur, the most frequent reasons, and a cause per flag."""
+with the fields and plans where they occur, the most frequent reasons, a cause per flag, and the signals for
+follow-up the rubric does not see (docs/analytics.md §2)."""
 
 from __future__ import annotations
 
 import polars as pl
 
 from scorecard import codes
-from scorecard.report import charts, data
+from scorecard.report import analytics_sections, charts, data
 from scorecard.report.context import ChapterData, ReportInputs, label
 from scorecard.report.tables import view
 
 TITLE = ("主要经验做法、存在的问题及原因分析", "Experience, problems and their causes")
-SECTIONS = [("主要经验做法", "What worked"), ("存在的问题", "Problems"), ("原因分析", "Causes")]
+SECTIONS = [
+    ("主要经验做法", "What worked"),
+    ("存在的问题", "Problems"),
+    ("原因分析", "Causes"),
+    ("疑点线索", "Signals for follow-up"),
+]
 
 
 def what_worked(r: ReportInputs) -> dict:
@@ -69,15 +75,23 @@ def build(r: ReportInputs) -> ChapterData:
     fbf, fbp = r.read(data.flags_by, y, "field"), r.read(data.flags_by, y, "plan")
     rf = r.read(data.reason_frequency, y)
     examples = [*(["example_zh"] if i18n.zh else []), *(["example_en"] if i18n.en else [])]
+    signals = analytics_sections.signals(r)
     return ChapterData(
-        values={"f": r.facts, **what_worked(r), "problems": problems(r, ft), "top_reasons": rf.head(3).to_dicts()},
+        values={
+            "f": r.facts,
+            **what_worked(r),
+            "problems": problems(r, ft),
+            "top_reasons": rf.head(3).to_dicts(),
+            **signals["values"],
+        },
         tables={
             "flag_totals": view(
                 i18n, ft, ["flag", "count", ("share", "占考核项目比例", "Share of reviewed projects", "pct")]
             ),
             "reasons": view(i18n, rf, ["rule_code", "count", *examples], cap=20),
+            **signals["tables"],
         },
-        frames={"flag_totals": ft, "flags_by_field": fbf, "flags_by_plan": fbp, "reasons": rf},
+        frames={"flag_totals": ft, "flags_by_field": fbf, "flags_by_plan": fbp, "reasons": rf, **signals["frames"]},
         charts={
             "flags_field": charts.flags_by(i18n, fbf, "field", "各领域预警分布", "Flags by field"),
             "flags_plan": charts.flags_by(i18n, fbp, "plan", "各扶持计划预警分布", "Flags by plan"),
