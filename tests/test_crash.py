@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-VOLATILE = {"_loaded_at", "loaded_at", "load_id", "generated_at"}
+VOLATILE = {"_loaded_at", "loaded_at", "load_id", "generated_at", "scored_at"}  # scored_at: mart.review_year_state
 
 CHILD = textwrap.dedent(
     """
