@@ -15,7 +15,6 @@ schema's review tables, and writes each year delete-then-insert in one transacti
 from __future__ import annotations
 
 import random
-import unicodedata
 from typing import Any
 
 import duckdb
@@ -120,12 +119,8 @@ def load_scenarios(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> int:
 # ------------------------------------------------------------------------------ normalisation (§2)
 
 
-def nfkc(text: str | None) -> str | None:
-    """Unicode NFKC (full-width letters and digits to ASCII, ideographic space to a space, …)."""
-    return None if text is None else unicodedata.normalize("NFKC", text)
-
-
 def _nfkc_arrow(values: pa.Array) -> pa.Array:
+    """Unicode NFKC (full-width letters and digits to ASCII, the ideographic space to a space, …)."""
     return pc.utf8_normalize(values, form="NFKC")
 
 
