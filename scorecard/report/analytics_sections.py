@@ -59,7 +59,9 @@ def robustness(r: ReportInputs) -> dict:
     return {
         "values": {"robustness": values},
         "tables": {
-            "robustness_by_rec": view(r.i18n, per_rec, ["recommendation", "decisions", "robust", "fragile", "fragile_share"]),
+            "robustness_by_rec": view(
+                r.i18n, per_rec, ["recommendation", "decisions", "robust", "fragile", "fragile_share"]
+            ),
             "robustness_hard": view(r.i18n, hard, FRAGILE_COLUMNS),
             "robustness_other": view(r.i18n, fragile.filter(~pl.col("recommendation").is_in(HARD)), FRAGILE_COLUMNS),
         },
@@ -87,7 +89,9 @@ def signals(r: ReportInputs) -> dict:
         "signals_by_kind": view(
             i18n,
             kinds.with_columns(
-                pl.col("signal").replace_strict({k: i18n.one(codes.SIGNALS, k) for k in codes.SIGNALS}).alias("signal_label")
+                pl.col("signal")
+                .replace_strict({k: i18n.one(codes.SIGNALS, k) for k in codes.SIGNALS})
+                .alias("signal_label")
             ),
             KIND_COLUMNS,
         )
@@ -106,14 +110,23 @@ def signals(r: ReportInputs) -> dict:
     return {
         "values": {"signals": values},
         "tables": tables,
-        "frames": {"review_signal": rows.select("signal", "project_id", "project_name", "text_zh", "text_en", "evidence")},
+        "frames": {
+            "review_signal": rows.select("signal", "project_id", "project_name", "text_zh", "text_en", "evidence")
+        },
     }
 
 
 def sheets(frames: dict, year: int) -> list[tuple]:
     """(sheet, title zh, title en, frame key, dimension, translate) of scorecard/report/sheets.py."""
     out = [
-        ("决策稳健性 Robustness", f"{year}年度决策稳健性（每项决定）", f"{year} robustness of every decision", "decision_robustness", None, True),
+        (
+            "决策稳健性 Robustness",
+            f"{year}年度决策稳健性（每项决定）",
+            f"{year} robustness of every decision",
+            "decision_robustness",
+            None,
+            True,
+        ),
         ("疑点线索 Signals", f"{year}年度疑点线索", f"{year} signals for follow-up", "review_signal", None, True),
     ]
     return [s for s in out if s[3] in frames]
