@@ -122,7 +122,8 @@ def test_backup_then_restore_into_an_empty_folder_is_identical(data, tmp_path):
     for entry in manifest["files"]:
         kinds[entry["kind"]] = kinds.get(entry["kind"], 0) + 1
         assert hashlib.sha256((snapshot / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
-    assert kinds == {"warehouse": 1, "report": 14, "accounts": 1, "audit_log": 1, "revocations": 1, "config": 1}
+    # config: the rubric and the programme file
+    assert kinds == {"warehouse": 1, "report": 14, "accounts": 1, "audit_log": 1, "revocations": 1, "config": 2}
     assert not any(".staging" in e["path"] for e in manifest["files"])
 
     target = tmp_path / "restored"

@@ -29,13 +29,13 @@ THRESHOLDS: dict[str, tuple[str, str]] = {
 }
 
 
-def method_context(rubric_path: Path, i18n: I18n) -> dict:
-    rubric: Rubric = load_rubric(rubric_path)
-    model = rubric.model
-    leaves = []
+def _leaf_rows(rubric: Rubric, i18n: I18n) -> list[dict]:
+    """One row per leaf under its first-level indicator, with its formula text(s)."""
+    rows = []
     for ind in rubric.indicators:
         for k, leaf in enumerate(ind.leaves):
-            leaves.append(
+            formula = [f for f in ((leaf.formula_zh if i18n.zh else ""), (leaf.formula_en if i18n.en else "")) if f]
+            rows.append(
                 {
                     "first_level": i18n.t(ind.zh, ind.en),
                     "first_points": ind.total_points,
@@ -43,42 +43,54 @@ def method_context(rubric_path: Path, i18n: I18n) -> dict:
                     "code": leaf.code,
                     "leaf": i18n.t(leaf.zh, leaf.en),
                     "points": leaf.points,
-                    "formula": [
-                        f for f in ((leaf.formula_zh if i18n.zh else ""), (leaf.formula_en if i18n.en else "")) if f
-                    ],
+                    "formula": formula,
                 }
             )
-    bands = sorted(rubric.grade_bands.items(), key=lambda kv: -kv[1])
-    grade_rows = []
-    upper = None
+    return rows
+
+
+def _grade_rows(rubric: Rubric, i18n: I18n) -> list[dict]:
+    """The grade bands, highest first, then D and insufficient data."""
     from scorecard import codes
 
+    bands = sorted(rubric.grade_bands.items(), key=lambda kv: -kv[1])
+    rows, upper = [], None
     for grade, minimum in bands:
         zh, en = codes.GRADES[grade]
-        rng = f"≥ {minimum:g}" + (
-            f"，< {upper:g}" if upper is not None and i18n.zh else (f", < {upper:g}" if upper is not None else "")
-        )
-        grade_rows.append({"grade": grade, "label": i18n.t(zh, en), "range": rng})
+        below = "" if upper is None else (f"，< {upper:g}" if i18n.zh else f", < {upper:g}")
+        rows.append({"grade": grade, "label": i18n.t(zh, en), "range": f"≥ {minimum:g}" + below})
         upper = minimum
     zh, en = codes.GRADES["D"]
-    grade_rows.append({"grade": "D", "label": i18n.t(zh, en), "range": f"< {bands[-1][1]:g}" if bands else "—"})
+    rows.append({"grade": "D", "label": i18n.t(zh, en), "range": f"< {bands[-1][1]:g}" if bands else "—"})
     zh, en = codes.GRADES["insufficient"]
     cov = rubric.thresholds.min_coverage
-    grade_rows.append(
+    rows.append(
         {
             "grade": "insufficient",
             "label": i18n.t(zh, en),
             "range": i18n.t(f"数据覆盖率 < {cov:g}", f"coverage < {cov:g}"),
         }
     )
+    return rows
+
+
+def _documented(items, i18n: I18n) -> list[dict]:
+    return [
+        {"code": d.code, "text": [t for t in ((d.zh if i18n.zh else ""), (d.en if i18n.en else "")) if t]}
+        for d in items
+    ]
+
+
+def method_context(rubric_path: Path, i18n: I18n) -> dict:
+    rubric: Rubric = load_rubric(rubric_path)
+    model = rubric.model
+    leaves = _leaf_rows(rubric, i18n)
+    grade_rows = _grade_rows(rubric, i18n)
     thresholds = [
         {"key": key, "label": i18n.t(*THRESHOLDS.get(key, (key, key))), "value": value}
         for key, value in rubric.thresholds.model_dump().items()
     ]
-    documented = lambda items: [
-        {"code": d.code, "text": [t for t in ((d.zh if i18n.zh else ""), (d.en if i18n.en else "")) if t]}
-        for d in items
-    ]  # noqa: E731
+    documented = lambda items: _documented(items, i18n)  # noqa: E731
     total_points = sum(leaf.points for leaf in rubric.leaves)
     return {
         "version": rubric.version,
