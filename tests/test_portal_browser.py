@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from conftest import CHROMIUM_ARGS
 from module_fixtures import load_module
 
 from scorecard.portal.app import create_app
@@ -20,16 +21,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationW
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SECRET = "browser-test-secret-0123456789"
 
 

@@ -10,22 +10,10 @@ import xlsxwriter
 
 from scorecard.report.data import COLUMNS
 from scorecard.report.i18n import LABELS, I18n
+from scorecard.report.tables import CODE_TABLES
 
 FORMATS = {"money": "#,##0.00", "num": "#,##0.00", "pct": "0.0%", "int": "#,##0", "year": "0", "date": "yyyy-mm-dd"}
-CODE_COLUMNS = {
-    "field": "field",
-    "plan": "plan",
-    "department": "department",
-    "support_mode": "support_mode",
-    "grade": "grade",
-    "prev_grade": "grade",
-    "recommendation": "recommendation",
-    "flag": "flag",
-    "indicator": "indicator",
-    "prev_recommendation": "recommendation",
-    "flip_to": "recommendation",
-    "signal": "signal",
-}
+CODE_COLUMNS = CODE_TABLES  # one map of coded columns to their code table (tables.py)
 
 
 def write_workbook(
