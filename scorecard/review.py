@@ -26,6 +26,7 @@ scored and on which scoring of the year before; a later year scored on an older 
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -66,8 +67,10 @@ def ensure_mart(con: duckdb.DuckDBPyConnection, schema: str = "mart") -> None:
             con.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{table} AS SELECT * FROM mart.{table} WITH NO DATA")
 
 
+@cache
 def _expected_columns() -> dict[str, list[tuple[str, str]]]:
-    """(column, type) per mart table, as sql/mart/schema.sql declares them (built in memory)."""
+    """(column, type) per mart table, as sql/mart/schema.sql declares them (built in memory once per
+    process: every scored and summarised year checks its schema against it)."""
     with duckdb.connect() as scratch:
         run_sql(scratch, "mart/schema.sql")
         return _columns(scratch, "mart")
@@ -152,18 +155,18 @@ def missing_history(con: duckdb.DuckDBPyConnection, year: int, schema: str, prog
     """Earlier years (from the programme's first review year) with projects due for review that were
     never scored into ``schema``, ascending."""
     schema = identifier(schema)
+    earlier = list(range(programme.first_review_year, int(year)))
     return [
         y
         for (y,) in con.sql(
             f"""SELECT y.review_year
-                FROM (SELECT unnest(range($first, $year)) AS review_year) AS y
+                FROM (SELECT unnest($years) AS review_year, unnest($as_of) AS as_of) AS y
                 WHERE EXISTS (SELECT 1 FROM dim_project AS p
-                              WHERE p.start_date <= make_date(y.review_year + 1, 1, 1) - 1  -- A (as_of_date)
-                                AND p.end_date >= make_date(y.review_year, 1, 1))
+                              WHERE p.start_date <= y.as_of AND p.end_date >= make_date(y.review_year, 1, 1))
                   AND y.review_year NOT IN (SELECT review_year FROM {schema}.review_year_state)
                   AND y.review_year NOT IN (SELECT DISTINCT review_year FROM {schema}.project_review)
                 ORDER BY 1""",
-            params={"first": programme.first_review_year, "year": int(year)},
+            params={"years": earlier, "as_of": [as_of_date(y) for y in earlier]},
         ).fetchall()
     ]
 
