@@ -35,6 +35,14 @@ def dagster_event(record: logging.LogRecord):
     return meta.get("dagster_event")
 
 
+def record_message(record: logging.LogRecord) -> str | None:
+    """The text of a plain log message (an asset's own ``context.log`` line), or None for an event."""
+    if dagster_event(record) is not None:
+        return None
+    meta = getattr(record, "dagster_meta", None) or {}
+    return meta.get("orig_message") or record.getMessage()
+
+
 def record_event(record: logging.LogRecord) -> StepEvent | None:
     """The :class:`StepEvent` a logger's record carries, or None (a plain message, another kind)."""
     event = dagster_event(record)

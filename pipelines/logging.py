@@ -7,7 +7,15 @@ import time
 
 import dagster as dg
 
-from pipelines.events import CHECK_EVALUATION, MATERIALIZATION, STEP_FAILURE, STEP_START, event_logger, record_event
+from pipelines.events import (
+    CHECK_EVALUATION,
+    MATERIALIZATION,
+    STEP_FAILURE,
+    STEP_START,
+    event_logger,
+    record_event,
+    record_message,
+)
 
 
 class _ProgressHandler(logging.Handler):
@@ -16,12 +24,14 @@ class _ProgressHandler(logging.Handler):
         self.started: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        event = record_event(record)
-        if event is None:
+        message = record_message(record)
+        if message is not None:
             # an asset's own warning (e.g. "scored the missing earlier years first"): shown as a line
             if record.levelno >= logging.WARNING:
-                meta = getattr(record, "dagster_meta", None) or {}
-                print(f"  ⚠ {meta.get('orig_message') or record.getMessage()}", file=sys.stdout, flush=True)
+                print(f"  ⚠ {message}", file=sys.stdout, flush=True)
+            return
+        event = record_event(record)
+        if event is None:
             return
         if event.kind == STEP_START:
             self.started[event.step] = time.perf_counter()
