@@ -42,7 +42,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 MARK = "BENCH-JSON "
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
-DEFAULT_YEARS = (2017, 2018, 2019)
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1024 * 1024
 
@@ -778,10 +777,12 @@ def print_report(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from scorecard.cli import default_years
+
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="project counts, comma separated")
     ap.add_argument("--runs", type=int, default=3, help="measurements per size (median reported)")
-    ap.add_argument("--years", default="2017-2019")
+    ap.add_argument("--years", default=default_years(), help="review years (default: the programme file's)")
     ap.add_argument("--smoke", action="store_true", help="N=200, 1 run, no report, no bundle/definitions runs")
     ap.add_argument("--report", dest="report", action="store_true", default=None, help="also time the report per year")
     ap.add_argument("--no-report", dest="report", action="store_false")

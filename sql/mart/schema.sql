@@ -98,7 +98,7 @@ CREATE TABLE IF NOT EXISTS mart.program_target (
     PRIMARY KEY (review_year, target)
 );
 
--- Net disbursement per calendar year (docs/report.md chapter 3 "funds per year against 200,000 万元").
+-- Net disbursement per calendar year against the programme's annual budget (docs/report.md chapter 3).
 CREATE TABLE IF NOT EXISTS mart.disbursement_by_year (
     review_year INTEGER NOT NULL,
     payment_year INTEGER NOT NULL,
