@@ -1,11 +1,11 @@
 """The report's chapters, one module each, found by name: ``chNN_name.py`` (two digits, then a name),
 in the order of NN. A chapter module declares
 
-    TITLE = ("中文标题", "English title")
-    SECTIONS = [("中文", "English"), ...]   # its numbered sections (h2), may be empty
-    ANNEX = True                             # optional: titled 附件 / Annexes, sections 附件一 …
+    TITLE, SECTIONS = chapter_outline(__name__)  # from the outline (outline.yaml): ("中文标题", "English
+                                                 # title") and its numbered sections (h2) [("中文", "English"), ...]
+    ANNEX = True                                 # optional: titled 附件 / Annexes, sections 附件一 …
     def build(r: ReportInputs) -> ChapterData
-    def applies(r: ReportInputs) -> bool     # optional: False leaves the chapter out of that year's report
+    def applies(r: ReportInputs) -> bool         # optional: False leaves the chapter out of that year's report
 
 and its template is ``templates/chapters/chNN_name.html.j2``. docs/report.md: "How to add a chapter".
 """

@@ -7,10 +7,10 @@ import polars as pl
 
 from scorecard.report import charts, data
 from scorecard.report.context import ChapterData, ReportInputs
+from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import Table, cell, header_html, view
 
-TITLE = ("基本情况", "Background")
-SECTIONS = [("项目概况与评价摘要", "Summary"), ("工作目标完成情况", "Programme targets")]
+TITLE, SECTIONS = chapter_outline(__name__)
 
 
 def summary_table(r: ReportInputs, summ: pl.DataFrame) -> Table:

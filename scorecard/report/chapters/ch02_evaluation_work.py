@@ -7,15 +7,10 @@ import duckdb
 
 from scorecard.report import data
 from scorecard.report.context import ChapterData, ReportInputs
+from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
-TITLE = ("评价工作开展情况", "Evaluation work")
-SECTIONS = [
-    ("评价对象与范围", "Scope"),
-    ("评价方法", "Method"),
-    ("数据来源", "Data sources"),
-    ("数据质量", "Data quality"),
-]
+TITLE, SECTIONS = chapter_outline(__name__)
 
 
 def status_counts(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, int]:

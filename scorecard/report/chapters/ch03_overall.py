@@ -10,16 +10,10 @@ from scorecard.report import analytics_sections, charts, data
 from scorecard.report.context import ChapterData, ReportInputs, label
 from scorecard.report.data import GRADE_ORDER
 from scorecard.report.i18n import DIMENSIONS
+from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
-TITLE = ("综合评价情况及评价结论", "Overall evaluation and conclusions")
-SECTIONS = [
-    ("综合得分与等级分布", "Scores and grades"),
-    ("等级变化", "Grade transitions"),
-    ("得分最高与最低的项目", "Top and bottom projects"),
-    ("评价结论", "Conclusions"),
-    ("决策稳健性分析", "Robustness of decisions"),
-]
+TITLE, SECTIONS = chapter_outline(__name__)
 SCORE_COLUMNS = [
     "dimension_value",
     "projects",

@@ -9,10 +9,10 @@ from scorecard import codes
 from scorecard.report import charts, data
 from scorecard.report.context import ChapterData, ReportInputs, label
 from scorecard.report.i18n import DIMENSIONS
+from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
-TITLE = ("绩效评价指标分析", "Indicator analysis")
-SECTIONS = [("资金", "Funds"), ("进度", "Progress"), ("产出与效益", "Outputs and outcomes")]
+TITLE, SECTIONS = chapter_outline(__name__)
 MONEY_COLUMNS = [
     "dimension_value",
     "projects",

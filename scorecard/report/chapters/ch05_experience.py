@@ -9,15 +9,10 @@ import polars as pl
 from scorecard import codes
 from scorecard.report import analytics_sections, charts, data
 from scorecard.report.context import ChapterData, ReportInputs, label
+from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
-TITLE = ("主要经验做法、存在的问题及原因分析", "Experience, problems and their causes")
-SECTIONS = [
-    ("主要经验做法", "What worked"),
-    ("存在的问题", "Problems"),
-    ("原因分析", "Causes"),
-    ("疑点线索", "Signals for follow-up"),
-]
+TITLE, SECTIONS = chapter_outline(__name__)
 
 
 def what_worked(r: ReportInputs) -> dict:

@@ -8,16 +8,10 @@ import polars as pl
 from scorecard import codes
 from scorecard.report import data
 from scorecard.report.context import ChapterData, ReportInputs, label
+from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import PerMode, view
 
-TITLE = ("有关建议", "Recommendations")
-SECTIONS = [
-    ("建议汇总", "Summary of recommendations"),
-    ("中止淘汰与暂停拨款项目", "Projects to terminate or suspend"),
-    ("限期整改项目", "Projects to rectify"),
-    ("滚动支持项目", "Rolling support"),
-    ("工作建议", "Advice"),
-]
+TITLE, SECTIONS = chapter_outline(__name__)
 LIST_COLUMNS = [
     "project_id",
     "project_name",

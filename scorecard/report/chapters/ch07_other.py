@@ -8,8 +8,9 @@ import polars as pl
 
 from scorecard.report import data
 from scorecard.report.context import ChapterData, ReportInputs
+from scorecard.report.outline import chapter_outline
 
-TITLE = ("其他需要说明的问题", "Other matters")
+TITLE, SECTIONS = chapter_outline(__name__)
 
 
 def scoring_rubrics(con: duckdb.DuckDBPyConnection, year: int) -> tuple[set[str], set[str]]:

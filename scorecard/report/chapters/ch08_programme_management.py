@@ -10,14 +10,10 @@ from scorecard import codes
 from scorecard.report import charts
 from scorecard.report import programme_sections as pm
 from scorecard.report.context import ChapterData, ReportInputs
+from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
-TITLE = ("项目组合管理", "Programme management")
-SECTIONS = [
-    ("上年问题整改跟踪", "Follow-through on last year's problems"),
-    ("领域与计划动态调整", "Dynamic adjustment of fields and plans"),
-    ("资金调整测算（情景）", "Budget what-if (scenario)"),
-]
+TITLE, SECTIONS = chapter_outline(__name__)
 FOLLOW_COLUMNS = [
     "project_id",
     "project_name",

@@ -12,16 +12,10 @@ from scorecard.report import charts, data
 from scorecard.report import programme_sections as pm
 from scorecard.report.context import ChapterData, ReportInputs
 from scorecard.report.data import q
+from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
-TITLE = ("专项总体评估", "Overall evaluation of the programme")
-SECTIONS = [
-    ("工作目标完成情况", "Targets over the period"),
-    ("年度资金安排与拨付", "Budget and net disbursement per year"),
-    ("项目批次与最新状态", "Cohorts and their latest status"),
-    ("各领域历年平均分", "Mean score per field and year"),
-    ("疑点线索", "Signals per year"),
-]
+TITLE, SECTIONS = chapter_outline(__name__)
 FUND_COLUMNS = ["payment_year", "disbursed_wan", "recovered_wan", "net_disbursed_wan", "budget_wan", "budget_rate"]
 
 

@@ -7,14 +7,10 @@ import polars as pl
 
 from scorecard.report import data
 from scorecard.report.context import ChapterData, ReportInputs
+from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
-TITLE = ("附件", "Annexes")
-SECTIONS = [
-    ("评价指标体系与评分方法", "Rubric and scoring method"),
-    ("项目评分明细", "Project scores"),
-    ("数据来源与血缘", "Inputs and lineage"),
-]
+TITLE, SECTIONS = chapter_outline(__name__)
 ANNEX = True
 SCORE_COLUMNS = [
     "project_id",
