@@ -28,6 +28,7 @@ from plotly.offline import get_plotlyjs
 from scorecard import codes
 from scorecard.jsonable import plain
 from scorecard.manifest import DASHBOARDS
+from scorecard.report.data import GRADE_COLUMNS
 from scorecard.report.i18n import I18n
 
 DRILLDOWN_CAP = 500
@@ -165,11 +166,7 @@ def portfolio(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+en") ->
         "plan",
         "department",
         "projects",
-        "grade_a",
-        "grade_b",
-        "grade_c",
-        "grade_d",
-        "grade_insufficient",
+        *GRADE_COLUMNS,
         "score_sum",
         "scored",
         "approved_wan",

@@ -12,6 +12,7 @@ from conftest import CHROMIUM_ARGS, CHROMIUM_PATH
 from programme_fixtures import marts, milestone, project, review, run
 
 from dashboards.pages import projects as projects_page
+from scorecard.report.data import GRADE_COLUMNS
 
 YEAR = 2019
 
@@ -43,11 +44,7 @@ def con(tmp_path):
 
 COLUMNS = (
     "projects",
-    "grade_a",
-    "grade_b",
-    "grade_c",
-    "grade_d",
-    "grade_insufficient",
+    *GRADE_COLUMNS,
     "flagged",
     "problem_projects",
     "signals",

@@ -380,6 +380,7 @@ def kpi_by_field(con, year: int) -> pl.DataFrame:
 
 # --- 6 scores -----------------------------------------------------------------------------------
 GRADE_ORDER = ["A", "B", "C", "D", "insufficient"]
+GRADE_COLUMNS = [f"grade_{g.lower()}" for g in GRADE_ORDER]  # projects per grade (program_summary, manager_portfolio)
 
 
 def grade_transitions(con, year: int) -> pl.DataFrame:

@@ -8,23 +8,13 @@ import polars as pl
 from scorecard import codes
 from scorecard.report import analytics_sections, charts, data
 from scorecard.report.context import ChapterData, ReportInputs, label
-from scorecard.report.data import GRADE_ORDER
+from scorecard.report.data import GRADE_COLUMNS, GRADE_ORDER
 from scorecard.report.i18n import DIMENSIONS
 from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
 TITLE, SECTIONS = chapter_outline(__name__)
-SCORE_COLUMNS = [
-    "dimension_value",
-    "projects",
-    "grade_a",
-    "grade_b",
-    "grade_c",
-    "grade_d",
-    "grade_insufficient",
-    "mean_score",
-    "problem_projects",
-]
+SCORE_COLUMNS = ["dimension_value", "projects", *GRADE_COLUMNS, "mean_score", "problem_projects"]
 TOP_COLUMNS = ["project_id", "project_name", "field", "plan", "total_score", "grade", "recommendation"]
 RANK = {"A": 4, "B": 3, "C": 2, "D": 1}
 
