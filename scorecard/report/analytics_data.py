@@ -12,25 +12,6 @@ from scorecard import codes
 RECOMMENDATION_ORDER = list(codes.RECOMMENDATIONS)
 SIGNAL_ORDER = list(codes.SIGNALS)
 
-# column -> (中文, English, kind) for the tables of the two chapters and their XLSX sheets
-COLUMNS: dict[str, tuple[str, str, str]] = {
-    "decisions": ("决策数", "Decisions", "int"),
-    "robust": ("稳健", "Robust", "int"),
-    "fragile": ("待复核（不稳健）", "Fragile", "int"),
-    "fragile_share": ("不稳健占比", "Share fragile", "pct"),
-    "margin_points": ("距等级分界（分）", "Margin to band (points)", "num"),
-    "oat_flips": ("单因素情景改变数", "One-at-a-time flips", "int"),
-    "random_share_kept": ("随机权重保持比例", "Kept by random rubrics", "pct"),
-    "flip_to": ("可能改为", "Flips to", "code"),
-    "signal": ("线索类型", "Signal", "code"),
-    "signal_zh": ("线索类型", "Signal", "text"),
-    "signals": ("线索数", "Signals", "int"),
-    "projects": ("涉及项目数", "Projects", "int"),
-    "text_zh": ("线索说明", "What was found", "text"),
-    "text_en": ("线索说明（英文）", "What was found (English)", "text"),
-    "evidence": ("证据（JSON）", "Evidence (JSON)", "text"),
-}
-
 
 def _q(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pl.DataFrame:
     return con.sql(sql, params=params).pl()

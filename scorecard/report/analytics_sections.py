@@ -10,11 +10,7 @@ import polars as pl
 from scorecard import codes
 from scorecard.report import analytics_data as ad
 from scorecard.report.context import ReportInputs, label
-from scorecard.report.data import COLUMNS
 from scorecard.report.tables import view
-
-# the sections' columns join the report's one table of column labels (headers of the HTML, PDF and XLSX)
-COLUMNS.update({k: v for k, v in ad.COLUMNS.items() if k not in COLUMNS})
 
 FRAGILE_COLUMNS = [
     "project_id",

@@ -14,7 +14,7 @@ import polars as pl
 
 from scorecard.review import as_of_date as review_as_of
 
-# column -> (中文, English, kind); kind drives the number format in the HTML/PDF and the XLSX.
+# column -> (中文, English, kind), one table for every chapter; kind drives the number format in the HTML/PDF and XLSX.
 COLUMNS: dict[str, tuple[str, str, str]] = {
     "metric": ("指标", "Metric", "text"),
     "value": ("本年度", "This year", "num"),
@@ -140,6 +140,50 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "leaf": ("二级指标", "Leaf indicator", "text"),
     "points": ("分值", "Points", "num"),
     "formula": ("计分公式", "Formula", "text"),
+    # the two analyses beyond the rubric (analytics_sections.py; docs/analytics.md §1, §2)
+    "decisions": ("决策数", "Decisions", "int"),
+    "robust": ("稳健", "Robust", "int"),
+    "fragile": ("待复核（不稳健）", "Fragile", "int"),
+    "fragile_share": ("不稳健占比", "Share fragile", "pct"),
+    "margin_points": ("距等级分界（分）", "Margin to band (points)", "num"),
+    "oat_flips": ("单因素情景改变数", "One-at-a-time flips", "int"),
+    "random_share_kept": ("随机权重保持比例", "Kept by random rubrics", "pct"),
+    "flip_to": ("可能改为", "Flips to", "code"),
+    "signal": ("线索类型", "Signal", "code"),
+    "signal_zh": ("线索类型", "Signal", "text"),
+    "signals": ("线索数", "Signals", "int"),
+    "text_zh": ("线索说明", "What was found", "text"),
+    "text_en": ("线索说明（英文）", "What was found (English)", "text"),
+    "evidence": ("证据（JSON）", "Evidence (JSON)", "text"),
+    # the programme-management chapters (programme_sections.py; docs/programme-management.md §3–§7)
+    "prev_decision": ("上年决定", "Last year's decision", "text"),
+    "prev_problem": ("上年潜在问题项目", "Problem project last year", "bool"),
+    "outcome": ("整改结果", "Outcome", "text"),
+    "outcome_label": ("整改结果", "Outcome", "text"),
+    "level": ("层级", "Level", "text"),
+    "code": ("代码", "Code", "text"),
+    "group_label": ("领域 / 计划", "Field / plan", "text"),
+    "graded": ("已定级", "Graded", "int"),
+    "share_ab": ("优良率", "Share A or B", "pct"),
+    "share_terminate": ("中止淘汰占比", "Share to terminate", "pct"),
+    "problem_share": ("问题项目占比", "Problem share", "pct"),
+    "fund_execution": ("资金执行率", "Fund execution", "pct"),
+    "suggestion": ("调整建议", "Suggestion", "text"),
+    "suggestion_label": ("调整建议", "Suggestion", "text"),
+    "reason_zh": ("理由", "Reason (zh)", "text"),
+    "reason_en": ("Reason", "Reason (en)", "text"),
+    "scenario": ("测算类型", "Scenario", "text"),
+    "field_label": ("领域", "Field", "text"),
+    "released_wan": ("释放资金（万元）", "Released (万元)", "money"),
+    "held_wan": ("暂缓资金（万元）", "Held (万元)", "money"),
+    "reallocated_wan": ("调剂资金（万元）", "Reallocated (万元)", "money"),
+    "basis": ("调剂依据", "Basis", "text"),
+    "approval_year": ("立项年度", "Approval year", "year"),
+    "latest_status": ("最新状态", "Latest status", "text"),
+    "project_manager": ("项目经理人", "Project manager", "text"),
+    "flagged": ("有预警项目", "Flagged", "int"),
+    "overdue_milestones": ("逾期节点", "Overdue milestones", "int"),
+    "projects_total": ("合计", "Total", "int"),
 }
 
 

@@ -13,43 +13,8 @@ import polars as pl
 
 from scorecard import codes
 from scorecard.programme_management import ensure_tables, signals_available
-from scorecard.report.data import COLUMNS, q
+from scorecard.report.data import q
 from scorecard.report.i18n import I18n
-
-# The new columns' headers and kinds, for the HTML/PDF tables and the XLSX (added to the shared table).
-PM_COLUMNS: dict[str, tuple[str, str, str]] = {
-    "prev_decision": ("上年决定", "Last year's decision", "text"),
-    "prev_problem": ("上年潜在问题项目", "Problem project last year", "bool"),
-    "outcome": ("整改结果", "Outcome", "text"),
-    "outcome_label": ("整改结果", "Outcome", "text"),
-    "level": ("层级", "Level", "text"),
-    "code": ("代码", "Code", "text"),
-    "group_label": ("领域 / 计划", "Field / plan", "text"),
-    "graded": ("已定级", "Graded", "int"),
-    "share_ab": ("优良率", "Share A or B", "pct"),
-    "share_terminate": ("中止淘汰占比", "Share to terminate", "pct"),
-    "problem_share": ("问题项目占比", "Problem share", "pct"),
-    "fund_execution": ("资金执行率", "Fund execution", "pct"),
-    "suggestion": ("调整建议", "Suggestion", "text"),
-    "suggestion_label": ("调整建议", "Suggestion", "text"),
-    "reason_zh": ("理由", "Reason (zh)", "text"),
-    "reason_en": ("Reason", "Reason (en)", "text"),
-    "reason": ("理由", "Reason", "text"),
-    "scenario": ("测算类型", "Scenario", "text"),
-    "field_label": ("领域", "Field", "text"),
-    "released_wan": ("释放资金（万元）", "Released (万元)", "money"),
-    "held_wan": ("暂缓资金（万元）", "Held (万元)", "money"),
-    "reallocated_wan": ("调剂资金（万元）", "Reallocated (万元)", "money"),
-    "basis": ("调剂依据", "Basis", "text"),
-    "approval_year": ("立项年度", "Approval year", "year"),
-    "latest_status": ("最新状态", "Latest status", "text"),
-    "project_manager": ("项目经理人", "Project manager", "text"),
-    "flagged": ("有预警项目", "Flagged", "int"),
-    "signals": ("疑点线索", "Signals", "int"),
-    "overdue_milestones": ("逾期节点", "Overdue milestones", "int"),
-    "projects_total": ("合计", "Total", "int"),
-}
-COLUMNS.update({k: v for k, v in PM_COLUMNS.items() if k not in COLUMNS})
 
 OUTCOMES = {
     "resolved": ("整改到位（滚动支持）", "Resolved (rolling support)"),
