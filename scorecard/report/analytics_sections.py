@@ -9,6 +9,7 @@ import polars as pl
 
 from scorecard import codes
 from scorecard.report import analytics_data as ad
+from scorecard.report import outline
 from scorecard.report.context import ReportInputs, label
 from scorecard.report.tables import view
 
@@ -113,16 +114,5 @@ def signals(r: ReportInputs) -> dict:
 
 
 def sheets(frames: dict, year: int) -> list[tuple]:
-    """(sheet, title zh, title en, frame key, dimension, translate) of scorecard/report/sheets.py."""
-    out = [
-        (
-            "决策稳健性 Robustness",
-            f"{year}年度决策稳健性（每项决定）",
-            f"{year} robustness of every decision",
-            "decision_robustness",
-            None,
-            True,
-        ),
-        ("疑点线索 Signals", f"{year}年度疑点线索", f"{year} signals for follow-up", "review_signal", None, True),
-    ]
-    return [s for s in out if s[3] in frames]
+    """The sections' sheets (outline.yaml), for scorecard/report/sheets.py."""
+    return outline.sheets("analytics", frames, year)

@@ -11,33 +11,18 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 
-from scorecard import codes
+from scorecard import codes, programme_management
 from scorecard.programme_management import ensure_tables, signals_available
+from scorecard.report import outline
 from scorecard.report.data import q
 from scorecard.report.i18n import I18n
 
-OUTCOMES = {
-    "resolved": ("整改到位（滚动支持）", "Resolved (rolling support)"),
-    "persisting": ("仍需整改或暂停拨款", "Persisting (rectify or suspend)"),
-    "escalated": ("升级为中止淘汰", "Escalated (terminate)"),
-    "closing": ("进入结题验收", "Closing (acceptance review)"),
-    "not_reviewed": ("本年度未考核", "Not reviewed this year"),
-}
-SUGGESTIONS = {
-    "too_few": ("样本不足", "Too few"),
-    "shrink": ("收缩", "Shrink"),
-    "adjust": ("调整", "Adjust"),
-    "expand": ("加大支持", "Expand"),
-    "maintain": ("维持", "Maintain"),
-}
-STATUSES = {
+OUTCOMES = outline.code_labels("outcome", programme_management.OUTCOMES)
+SUGGESTIONS = outline.code_labels("suggestion", programme_management.SUGGESTIONS)
+STATUSES = {  # mart.programme_cohort.latest_status: active_<grade of the latest review> unless ended
     "terminated": ("已中止淘汰", "Terminated"),
     "accepted": ("已到期验收", "Accepted"),
-    "active_A": ("在研·优", "Active, A"),
-    "active_B": ("在研·良", "Active, B"),
-    "active_C": ("在研·中", "Active, C"),
-    "active_D": ("在研·差", "Active, D"),
-    "active_insufficient": ("在研·数据不足", "Active, insufficient"),
+    **{f"active_{g}": (f"在研·{zh}", f"Active, {g}") for g, (zh, _) in codes.GRADES.items()},
 }
 
 
@@ -250,51 +235,5 @@ def field_score_lines(i18n: I18n, frame: pl.DataFrame, layout) -> go.Figure:
 
 # --- XLSX ---------------------------------------------------------------------------------------------
 def sheets(frames: dict, year: int) -> list[tuple]:
-    """(sheet, title zh, title en, frame key, dimension, translate) of scorecard/report/sheets.py."""
-    out = [
-        (
-            "整改跟踪 Follow-through",
-            f"{year}年度上年问题整改跟踪",
-            f"{year} follow-through on last year's problems",
-            "follow_through",
-            None,
-            True,
-        ),
-        (
-            "动态调整 Adjustment",
-            f"{year}年度领域与计划动态调整",
-            f"{year} dynamic adjustment of fields and plans",
-            "portfolio_adjustment",
-            None,
-            False,
-        ),
-        (
-            "资金测算 Budget what-if",
-            f"{year}年度资金调整测算（情景测算，非正式决定）",
-            f"{year} budget what-if (a scenario, not an official figure)",
-            "budget_scenario",
-            None,
-            True,
-        ),
-        (
-            "项目经理人 Managers",
-            f"{year}年度项目经理人负责项目",
-            f"{year} project managers' portfolios",
-            "manager_portfolio",
-            None,
-            False,
-        ),
-    ]
-    if "overall_cohort" in frames:
-        out += [
-            ("总体评估批次 Cohorts", "项目批次与最新状态", "Cohorts by latest status", "overall_cohort", None, False),
-            (
-                "总体评估均分 Field scores",
-                "各领域历年平均分",
-                "Mean score per field and year",
-                "overall_field_scores",
-                None,
-                False,
-            ),
-        ]
-    return [s for s in out if s[3] in frames]
+    """The chapters' sheets (outline.yaml), for scorecard/report/sheets.py."""
+    return outline.sheets("programme", frames, year)
