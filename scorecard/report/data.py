@@ -287,6 +287,10 @@ def targets(con, year: int) -> pl.DataFrame:
 
 
 # --- 3 funds ------------------------------------------------------------------------------------
+# the columns of funds_by_year shown in chapters 四 and 九
+FUND_COLUMNS = ["payment_year", "disbursed_wan", "recovered_wan", "net_disbursed_wan", "budget_wan", "budget_rate"]
+
+
 def funds_by_year(con, year: int) -> pl.DataFrame:
     return q(
         con,

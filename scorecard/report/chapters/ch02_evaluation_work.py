@@ -11,6 +11,13 @@ from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
 TITLE, SECTIONS = chapter_outline(__name__)
+FAILURE_COLUMNS = [  # the failed expectations of the latest validation run
+    "dataset",
+    ("rule_code", "校验规则", "Expectation", "text"),
+    ("reason", "字段", "Column", "text"),
+    ("kind", "级别", "Severity", "text"),
+    "unexpected",
+]
 
 
 def status_counts(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, int]:
@@ -49,17 +56,7 @@ def quality(r: ReportInputs, out: ChapterData) -> None:
     out.tables["quality"] = view(i18n, dq, ["dataset", "expectations", "passed", "failed", "unexpected"])
     fails = r.read(data.quality_failures, run_id)
     if fails.height:
-        out.tables["quality_failures"] = view(
-            i18n,
-            fails,
-            [
-                "dataset",
-                ("rule_code", "校验规则", "Expectation", "text"),
-                ("reason", "字段", "Column", "text"),
-                ("kind", "级别", "Severity", "text"),
-                "unexpected",
-            ],
-        )
+        out.tables["quality_failures"] = view(i18n, fails, FAILURE_COLUMNS)
     out.values["run"] = {
         "id": run_id,
         "expectations": int(dq["expectations"].sum()),

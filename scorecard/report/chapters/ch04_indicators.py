@@ -23,27 +23,27 @@ MONEY_COLUMNS = [
     "self_arrived_wan",
     "leverage",
 ]
+SPI_COLUMNS = [
+    "bin",
+    ("spi", "SPI 项目数", "Projects by SPI", "int"),
+    ("spi_t", "SPI(t) 项目数", "Projects by SPI(t)", "int"),
+]
 
 
 def funds(r: ReportInputs, out: ChapterData) -> None:
     i18n, y = r.i18n, r.year
     fy = r.read(data.funds_by_year, y)
     out.frames["funds_by_year"] = fy
-    out.tables["funds_year"] = view(
-        i18n, fy, ["payment_year", "disbursed_wan", "recovered_wan", "net_disbursed_wan", "budget_wan", "budget_rate"]
-    )
-    for d in DIMENSIONS:
-        out.tables[f"funds_{d}"] = view(i18n, r.read(data.distribution, y, d), MONEY_COLUMNS, dimension=d)
+    out.tables["funds_year"] = view(i18n, fy, data.FUND_COLUMNS)
+    dist = {d: r.read(data.distribution, y, d) for d in DIMENSIONS}
+    for d, frame in dist.items():
+        out.tables[f"funds_{d}"] = view(i18n, frame, MONEY_COLUMNS, dimension=d)
     out.values["budget_years"] = fy.filter(pl.col("budget_wan").is_not_null()).to_dicts()
     out.values["funds_dims"] = [(k, *v) for k, v in DIMENSIONS.items()]
     budget_wan = r.method["programme"].text_values()["budget_wan"]
     out.charts["funds_year"] = charts.funds_by_year(i18n, fy, budget_wan)
     out.charts["execution_field"] = charts.execution_by(
-        i18n,
-        r.read(data.distribution, y, "field"),
-        "field",
-        "各领域资金执行率与杠杆率",
-        "Execution rate and leverage by field",
+        i18n, dist["field"], "field", "各领域资金执行率与杠杆率", "Execution rate and leverage by field"
     )
 
 
@@ -56,15 +56,7 @@ def progress(r: ReportInputs, out: ChapterData) -> None:
     out.tables["milestones"] = view(
         i18n, ms, ["field", "projects", "milestones", "due", "done", "overdue", "completion_rate", "mean_on_time_rate"]
     )
-    out.tables["spi"] = view(
-        i18n,
-        spi,
-        [
-            "bin",
-            ("spi", "SPI 项目数", "Projects by SPI", "int"),
-            ("spi_t", "SPI(t) 项目数", "Projects by SPI(t)", "int"),
-        ],
-    )
+    out.tables["spi"] = view(i18n, spi, SPI_COLUMNS)
     out.tables["overdue"] = view(
         i18n,
         od,

@@ -16,7 +16,6 @@ from scorecard.report.outline import chapter_outline
 from scorecard.report.tables import view
 
 TITLE, SECTIONS = chapter_outline(__name__)
-FUND_COLUMNS = ["payment_year", "disbursed_wan", "recovered_wan", "net_disbursed_wan", "budget_wan", "budget_rate"]
 
 
 def applies(r: ReportInputs) -> bool:
@@ -61,7 +60,7 @@ def build(r: ReportInputs) -> ChapterData:
             targets.with_columns(name.alias("name")),
             [("name", "工作目标", "Target", "text"), "measured", "comparator", "threshold", "unit", "met"],
         ),
-        "funds": view(i18n, money, FUND_COLUMNS),
+        "funds": view(i18n, money, data.FUND_COLUMNS),
         "cohort": view(
             i18n,
             pm.cohort_table(cohort),
