@@ -5,12 +5,14 @@
 -- Targets with x_i = 0 are skipped (counts = false).
 CREATE OR REPLACE TEMP TABLE review_kpi_target AS
 WITH actual_at_a AS (
-    -- the value of the latest quarter ending on or before A (arg_max_null: a NULL value stays the answer)
-    SELECT s.project_id, k.indicator, arg_max_null(k.value, k.period_end) AS value
+    SELECT
+        s.project_id,
+        k.indicator,
+        k.value
     FROM review_scope AS s
     JOIN fact_kpi AS k USING (project_id)
     WHERE k.period_end <= s.as_of_date
-    GROUP BY s.project_id, k.indicator
+    QUALIFY row_number() OVER (PARTITION BY s.project_id, k.indicator ORDER BY k.period_end DESC) = 1
 ),
 targets AS (
     -- f_i as the exact pair fi_num / fi_den (days), so the comparisons below are exact (§10)
