@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import scoring_fixtures as fx  # the builders of warehouse rows: fx.project(...), fx.pay(...)
-from scoring_fixtures import fetch, reasons, review_row, scored, warehouse
+from scoring_fixtures import fetch, merged, reasons, review_row, scored, warehouse
 
 from scorecard.contracts import DATASETS
 from scorecard.ingest import load_dataset
@@ -38,14 +38,6 @@ def good_project(pid: str, payments: list[dict], fiscal: float = 0.0) -> dict:
         kpi_actuals=[fx.actual(pid, "patents_granted", "2018Q4", 10)],
         expert_reviews=fx.experts(pid, 2018, 95),
     )
-
-
-def merged(*parts: dict) -> dict:
-    out: dict = {}
-    for part in parts:
-        for key, rows in part.items():
-            out.setdefault(key, []).extend(rows)
-    return out
 
 
 def netting(pid: str, recovery: float) -> dict:
