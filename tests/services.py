@@ -160,8 +160,9 @@ def start_postgres() -> PostgresCluster:
 
 
 # ----------------------------------------------------------------------------- processes
-def _own_group() -> None:
-    """The child gets its own process group and default SIGINT/SIGTERM handlers."""
+def own_process_group() -> None:
+    """The child gets its own process group and default SIGINT/SIGTERM handlers (docs/architecture.md:
+    a background process of a non-interactive shell inherits them ignored)."""
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -170,7 +171,9 @@ def _own_group() -> None:
 def start_process(argv: list[str], env: dict[str, str], log_path: Path, cwd: Path = REPO_ROOT) -> subprocess.Popen:
     log = log_path.open("ab")
     try:
-        return subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_own_group)  # noqa: PLW1509 - before threads exist in the child
+        return subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=own_process_group
+        )  # noqa: PLW1509 - before threads exist in the child
     finally:
         log.close()
 
