@@ -25,6 +25,36 @@ DEPLOY = REPO_ROOT / "deploy"
 INSTALL_ROOT = "/opt/scorecard"  # where the units expect the checkout (docs/deploy.md)
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 PG_USER_CANDIDATES = ("postgres", "scorecard-pgtest")
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A throw-away certificate and key for 127.0.0.1 / localhost (two days), as portal.crt and portal.key."""
+    crt, key = folder / "portal.crt", folder / "portal.key"
+    subprocess.run(
+        [
+            OPENSSL,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(crt),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return crt, key
 
 
 def free_port() -> int:
