@@ -69,12 +69,13 @@ class Programme(LoadedFile):
 
     start = model_property("period.start")
     end = model_property("period.end")
-    first_review_year = model_property("first_review_year")
-    annual_budget_wan = model_property("annual_budget_wan")
 
     @property
     def years(self) -> list[int]:
         return list(range(self.start, self.end + 1))
+
+    first_review_year = model_property("first_review_year")
+    annual_budget_wan = model_property("annual_budget_wan")
 
     def params(self) -> dict[str, Any]:
         """The SQL parameters of sql/summary/ (exact decimals for the money)."""
