@@ -170,15 +170,18 @@ def report_years(reports_dir: Path) -> list[Path]:
     return sorted(p for p in reports_dir.iterdir() if p.is_dir() and not p.is_symlink() and p.name.isdigit())
 
 
+def base_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(schema, table) of every base table (no views), in name order."""
+    return con.sql(
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1, 2"
+    ).fetchall()
+
+
 def table_counts(database: Path) -> dict[str, int]:
     """``schema.table`` → row count of every table, read from a read-only connection."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        tables = con.sql(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_type = 'BASE TABLE' ORDER BY 1, 2"
-        ).fetchall()
-        return {f"{s}.{t}": con.sql(f'SELECT count(*) FROM "{s}"."{t}"').fetchall()[0][0] for s, t in tables}
+        return {f"{s}.{t}": con.sql(f'SELECT count(*) FROM "{s}"."{t}"').fetchall()[0][0] for s, t in base_tables(con)}
     finally:
         con.close()
 

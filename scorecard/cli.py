@@ -13,6 +13,11 @@ import click
 from scorecard.settings import get_settings
 
 
+def path_option(*names: str, help: str, **path: bool):
+    """An option that takes a path (a pathlib.Path, None when not given); ``path``: click.Path's checks."""
+    return click.option(*names, type=click.Path(path_type=Path, **path), default=None, help=help)
+
+
 def default_years() -> str:
     """The programme's review years: first review year .. end of its period (programme file)."""
     from scorecard.programme import load_programme
@@ -203,10 +208,9 @@ def backup_command(out_dir: Path, keep: int) -> None:
 
 @cli.command("restore")
 @click.argument("backup_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
+@path_option(
     "--into",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
+    file_okay=False,
     help="Restore into this empty data folder (warehouse/, reports/, portal/, config/) instead of "
     "the configured locations.",
 )

@@ -63,6 +63,19 @@ class LoadedFile:
         self.sha256 = sha256
 
 
+def model_property(path: str) -> property:
+    """A read-only property of a LoadedFile that reads its model's ``path`` (dotted: ``period.start``)."""
+    names = path.split(".")
+
+    def get(self: LoadedFile) -> Any:
+        value = self.model
+        for name in names:
+            value = getattr(value, name)
+        return value
+
+    return property(get)
+
+
 def parse_mapping(
     data: bytes, where: object, loads, errors: tuple, error: type[Exception], unreadable: str, shape: str
 ) -> dict:

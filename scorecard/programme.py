@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scorecard import codes, texts
-from scorecard.files import LoadedFile, read_yaml_mapping, validated
+from scorecard.files import LoadedFile, model_property, read_yaml_mapping, validated
 from scorecard.rubric import exact
 
 
@@ -67,25 +67,15 @@ class Programme(LoadedFile):
 
     model: ProgrammeFile
 
-    @property
-    def start(self) -> int:
-        return self.model.period.start
-
-    @property
-    def end(self) -> int:
-        return self.model.period.end
+    start = model_property("period.start")
+    end = model_property("period.end")
 
     @property
     def years(self) -> list[int]:
         return list(range(self.start, self.end + 1))
 
-    @property
-    def first_review_year(self) -> int:
-        return self.model.first_review_year
-
-    @property
-    def annual_budget_wan(self) -> float:
-        return self.model.annual_budget_wan
+    first_review_year = model_property("first_review_year")
+    annual_budget_wan = model_property("annual_budget_wan")
 
     def params(self) -> dict[str, Any]:
         """The SQL parameters of sql/summary/ (exact decimals for the money)."""

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from scorecard import codes, texts
-from scorecard.files import LoadedFile, read_yaml_mapping, validated
+from scorecard.files import LoadedFile, model_property, read_yaml_mapping, validated
 from scorecard.settings import DEFAULT_RUBRIC
 
 # leaf code -> the first-level indicator it belongs to (the SQL groups points this way, §3).
@@ -172,29 +172,15 @@ class Rubric(LoadedFile):
 
     model: RubricFile
 
-    @property
-    def version(self) -> str:
-        return self.model.version
-
-    @property
-    def indicators(self) -> list[Indicator]:
-        return self.model.indicators
+    version = model_property("version")
+    indicators = model_property("indicators")
+    thresholds = model_property("thresholds")
+    sensitivity = model_property("sensitivity")
+    signals = model_property("signals")
 
     @property
     def leaves(self) -> list[Leaf]:
         return [leaf for ind in self.model.indicators for leaf in ind.leaves]
-
-    @property
-    def thresholds(self) -> Thresholds:
-        return self.model.thresholds
-
-    @property
-    def sensitivity(self) -> Sensitivity:
-        return self.model.sensitivity
-
-    @property
-    def signals(self) -> Signals:
-        return self.model.signals
 
     @property
     def group_points(self) -> dict[str, float]:

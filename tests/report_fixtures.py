@@ -16,6 +16,7 @@ import json
 
 import duckdb
 import polars as pl
+from badinput.raw_columns import PROJECT_COLUMNS
 
 from scorecard.db import run_sql
 from scorecard.settings import DEFAULT_RUBRIC
@@ -797,23 +798,7 @@ REASONS = {
 
 
 def _raw_projects() -> pl.DataFrame:
-    cols = [
-        "project_id",
-        "project_name",
-        "field",
-        "plan",
-        "department",
-        "undertaker",
-        "undertaker_type",
-        "selection_method",
-        "support_mode",
-        "funding_stage",
-        "approval_year",
-        "start_date",
-        "end_date",
-        "approved_funding_wan",
-        "self_funding_wan",
-    ]
+    cols = PROJECT_COLUMNS[:-1]  # the fixture's projects share one project_manager, added below
     df = pl.DataFrame([dict(zip(cols, p)) for p in PROJECTS])
     return df.with_columns(pl.lit("经理").alias("project_manager"))
 

@@ -166,6 +166,15 @@ def experts(project_id: str, year: int, *scores: float) -> list[dict[str, Any]]:
     return [expert(project_id, year, s) for s in scores]
 
 
+def merged(*parts: dict[str, list]) -> dict[str, list]:
+    """The warehouse rows of several cases in one: each dataset's rows, part after part."""
+    out: dict[str, list] = {}
+    for part in parts:
+        for key, rows in part.items():
+            out.setdefault(key, []).extend(rows)
+    return out
+
+
 def decision(project_id: str, year: int, decided: str) -> dict[str, Any]:
     return {"project_id": project_id, "review_year": year, "decision": decided, "decided_date": None}
 

@@ -25,6 +25,36 @@ DEPLOY = REPO_ROOT / "deploy"
 INSTALL_ROOT = "/opt/scorecard"  # where the units expect the checkout (docs/deploy.md)
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 PG_USER_CANDIDATES = ("postgres", "scorecard-pgtest")
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A throw-away certificate and key for 127.0.0.1 / localhost (two days), as portal.crt and portal.key."""
+    crt, key = folder / "portal.crt", folder / "portal.key"
+    subprocess.run(
+        [
+            OPENSSL,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(crt),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return crt, key
 
 
 def free_port() -> int:
@@ -160,8 +190,9 @@ def start_postgres() -> PostgresCluster:
 
 
 # ----------------------------------------------------------------------------- processes
-def _own_group() -> None:
-    """The child gets its own process group and default SIGINT/SIGTERM handlers."""
+def own_process_group() -> None:
+    """The child gets its own process group and default SIGINT/SIGTERM handlers (docs/architecture.md:
+    a background process of a non-interactive shell inherits them ignored)."""
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -170,7 +201,9 @@ def _own_group() -> None:
 def start_process(argv: list[str], env: dict[str, str], log_path: Path, cwd: Path = REPO_ROOT) -> subprocess.Popen:
     log = log_path.open("ab")
     try:
-        return subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_own_group)  # noqa: PLW1509 - before threads exist in the child
+        return subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=own_process_group
+        )  # noqa: PLW1509 - before threads exist in the child
     finally:
         log.close()
 

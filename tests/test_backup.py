@@ -23,7 +23,7 @@ import pytest
 from report_fixtures import build_fixture_warehouse
 from test_portal import BASE_USERS, build_year, write_users
 
-from scorecard.backup import MANIFEST, BackupError, DataLocations, backup, restore, snapshots
+from scorecard.backup import MANIFEST, BackupError, DataLocations, backup, base_tables, restore, snapshots
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCORECARD = REPO_ROOT / ".venv" / "bin" / "scorecard"
@@ -86,11 +86,7 @@ def _tables(database: Path) -> dict[str, list[tuple]]:
     """Every table of every schema, all rows in a fixed order."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        names = con.sql(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_type = 'BASE TABLE' ORDER BY 1, 2"
-        ).fetchall()
-        return {f"{s}.{t}": con.sql(f'SELECT * FROM "{s}"."{t}" ORDER BY ALL').fetchall() for s, t in names}
+        return {f"{s}.{t}": con.sql(f'SELECT * FROM "{s}"."{t}" ORDER BY ALL').fetchall() for s, t in base_tables(con)}
     finally:
         con.close()
 

@@ -25,9 +25,11 @@ import httpx
 import pytest
 from services import (
     DEPLOY,
+    OPENSSL,
     REPO_ROOT,
     env_template_keys,
     free_port,
+    self_signed_certificate,
     start_process,
     stop_process,
     unit_command,
@@ -38,38 +40,9 @@ from test_portal import BASE_USERS, PASSWORD, build_year, write_users
 pytestmark = pytest.mark.slow
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 HOST = "127.0.0.1"
 YEAR = 2019
 PDF = f"performance-evaluation-{YEAR}.pdf"
-
-
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    crt, key = folder / "portal.crt", folder / "portal.key"
-    subprocess.run(
-        [
-            OPENSSL,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-keyout",
-            str(key),
-            "-out",
-            str(crt),
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return crt, key
 
 
 def _site_config(tls_port: int, http_port: int, portal_port: int, crt: Path, key: Path, logs: Path) -> str:
@@ -144,7 +117,7 @@ def stack(tmp_path_factory, artifacts_dir):
     try:
         for sub in ("logs", "tmp", "site-logs"):
             (prefix / sub).mkdir()
-        crt, key = _self_signed(prefix)
+        crt, key = self_signed_certificate(prefix)
         data = tmp_path_factory.mktemp("portal")
         build_year(data / "reports", YEAR)
         write_users(data / "portal" / "users.yaml", BASE_USERS)

@@ -12,22 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from scoring_fixtures import (
-    actual,
-    decision,
-    expert,
-    experts,
-    fetch,
-    ms,
-    pay,
-    project,
-    reasons,
-    report,
-    review_row,
-    scored,
-    target,
-    warehouse,
-)
+import scoring_fixtures as fx  # the builders of warehouse rows: fx.project(...), fx.pay(...)
+from scoring_fixtures import fetch, merged, reasons, review_row, scored, warehouse
 
 from scorecard.contracts import DATASETS
 from scorecard.ingest import load_dataset
@@ -44,26 +30,22 @@ def good_project(pid: str, payments: list[dict], fiscal: float = 0.0) -> dict:
     """An A project whatever its money: one milestone done on time (spi 15 + on time 5), an output target
     met (40) and experts at 95 (14.25): 74.25 of 75 points = 99.00 while E does not apply."""
     return dict(
-        projects=[project(pid, "2017-01-01", "2020-12-31")],
-        milestones=[ms(pid, "2018-06-30", done="2018-06-30")],
+        projects=[fx.project(pid, "2017-01-01", "2020-12-31")],
+        milestones=[fx.ms(pid, "2018-06-30", done="2018-06-30")],
         disbursements=payments,
-        progress_reports=[report(pid, "2018Q4", fiscal=fiscal)],
-        kpi_targets=[target(pid, "patents_granted", 10, due="2018-06-30")],
-        kpi_actuals=[actual(pid, "patents_granted", "2018Q4", 10)],
-        expert_reviews=experts(pid, 2018, 95),
+        progress_reports=[fx.report(pid, "2018Q4", fiscal=fiscal)],
+        kpi_targets=[fx.target(pid, "patents_granted", 10, due="2018-06-30")],
+        kpi_actuals=[fx.actual(pid, "patents_granted", "2018Q4", 10)],
+        expert_reviews=fx.experts(pid, 2018, 95),
     )
 
 
-def merged(*parts: dict) -> dict:
-    out: dict = {}
-    for part in parts:
-        for key, rows in part.items():
-            out.setdefault(key, []).extend(rows)
-    return out
-
-
 def netting(pid: str, recovery: float) -> dict:
-    paid = [pay(pid, "2017-03-01", 12.3), pay(pid, "2017-04-01", 45.6), pay(pid, "2017-05-01", recovery, "recovery")]
+    paid = [
+        fx.pay(pid, "2017-03-01", 12.3),
+        fx.pay(pid, "2017-04-01", 45.6),
+        fx.pay(pid, "2017-05-01", recovery, "recovery"),
+    ]
     return good_project(pid, paid)
 
 
@@ -73,12 +55,12 @@ def money(tmp_path_factory):
         netting("ZERO", 57.9),  # 12.3 + 45.6 − 57.9 = 0 exactly: E does not apply
         netting("PLUS", 57.8999),  # D = +0.0001: E = 0 applies, low_execution
         netting("MINUS", 57.9001),  # D = −0.0001: E does not apply (a blocking quality error in a run)
-        good_project("E30", [pay("E30", "2017-03-01", 107.2)], fiscal=32.16),  # E = 0.3 exactly
-        good_project("E2999", [pay("E2999", "2017-03-01", 100)], fiscal=29.99),  # E = 0.2999
-        good_project("E3001", [pay("E3001", "2017-03-01", 100)], fiscal=30.01),  # E = 0.3001
-        good_project("E80", [pay("E80", "2017-03-01", 107.2)], fiscal=85.76),  # E = 0.8 exactly: full points
-        good_project("OVER", [pay("OVER", "2017-03-01", 100.01)], fiscal=100.02),  # fiscal = D + 0.01: no overspend
-        good_project("OVER1", [pay("OVER1", "2017-03-01", 100.01)], fiscal=100.0201),  # D + 0.0101: overspend
+        good_project("E30", [fx.pay("E30", "2017-03-01", 107.2)], fiscal=32.16),  # E = 0.3 exactly
+        good_project("E2999", [fx.pay("E2999", "2017-03-01", 100)], fiscal=29.99),  # E = 0.2999
+        good_project("E3001", [fx.pay("E3001", "2017-03-01", 100)], fiscal=30.01),  # E = 0.3001
+        good_project("E80", [fx.pay("E80", "2017-03-01", 107.2)], fiscal=85.76),  # E = 0.8 exactly: full points
+        good_project("OVER", [fx.pay("OVER", "2017-03-01", 100.01)], fiscal=100.02),  # fiscal = D + 0.01: no overspend
+        good_project("OVER1", [fx.pay("OVER1", "2017-03-01", 100.01)], fiscal=100.0201),  # D + 0.0101: overspend
     )
     con = scored(tmp_path_factory.mktemp("money"), **data)
     yield con
@@ -137,8 +119,11 @@ def test_self_funding_rate_exactly_one_half_from_decimals(tmp_path):
     # f = 364/1095, self funding 109.5 → due 36.4; arrived 18.2 → R = 0.5 exactly (not < 0.5)
     con = scored(
         tmp_path,
-        projects=[project(p, "2018-01-01", "2020-12-31", self_funding=109.5) for p in ("R50", "R4999")],
-        progress_reports=[report("R50", "2018Q4", self_arrived=18.2), report("R4999", "2018Q4", self_arrived=18.1999)],
+        projects=[fx.project(p, "2018-01-01", "2020-12-31", self_funding=109.5) for p in ("R50", "R4999")],
+        progress_reports=[
+            fx.report("R50", "2018Q4", self_arrived=18.2),
+            fx.report("R4999", "2018Q4", self_arrived=18.1999),
+        ],
     )
     assert review_row(con, "R50", 2018)["flags"] == ""
     assert review_row(con, "R4999", 2018)["flags"] == "self_funds_gap"
@@ -147,9 +132,9 @@ def test_self_funding_rate_exactly_one_half_from_decimals(tmp_path):
 def test_tcpi_is_undefined_once_the_budget_is_spent(tmp_path):
     con = scored(
         tmp_path,
-        projects=[project(p, "2018-01-01", "2020-12-31", approved=1000) for p in ("SPENT", "LEFT")],
-        milestones=[ms("SPENT", "2017-06-30", done="2018-03-01"), ms("LEFT", "2018-06-30")],
-        progress_reports=[report("SPENT", "2018Q4", total=1000), report("LEFT", "2018Q4", total=400)],
+        projects=[fx.project(p, "2018-01-01", "2020-12-31", approved=1000) for p in ("SPENT", "LEFT")],
+        milestones=[fx.ms("SPENT", "2017-06-30", done="2018-03-01"), fx.ms("LEFT", "2018-06-30")],
+        progress_reports=[fx.report("SPENT", "2018Q4", total=1000), fx.report("LEFT", "2018Q4", total=400)],
     )
     spent = review_row(con, "SPENT", 2018)
     assert spent["tcpi"] is None
@@ -166,14 +151,14 @@ def test_tcpi_is_undefined_once_the_budget_is_spent(tmp_path):
 def history_data() -> dict:
     """VETO: vetoed in 2017 (terminated). RECT: C in 2017 (rectify) and C in 2018 → terminate in 2018."""
     return dict(
-        projects=[project(p, "2017-01-01", "2020-12-31") for p in ("VETO", "RECT")],
-        kpi_targets=[target("RECT", "patents_granted", 100, due="2017-06-30")],
-        kpi_actuals=[actual("RECT", "patents_granted", "2017Q4", 70)],
+        projects=[fx.project(p, "2017-01-01", "2020-12-31") for p in ("VETO", "RECT")],
+        kpi_targets=[fx.target("RECT", "patents_granted", 100, due="2017-06-30")],
+        kpi_actuals=[fx.actual("RECT", "patents_granted", "2017Q4", 70)],
         expert_reviews=[
-            *experts("RECT", 2017, 70),
-            *experts("RECT", 2018, 70),
-            expert("VETO", 2017, 90, veto=True),
-            *experts("VETO", 2018, 95),
+            *fx.experts("RECT", 2017, 70),
+            *fx.experts("RECT", 2018, 70),
+            fx.expert("VETO", 2017, 90, veto=True),
+            *fx.experts("VETO", 2018, 95),
         ],
     )
 
@@ -205,7 +190,7 @@ def test_score_year_says_which_history_it_scored(tmp_path):
 
 def test_a_recorded_decision_changed_after_scoring_shows_in_the_rescore(tmp_path):
     data = history_data()
-    data["review_decisions"] = [decision("RECT", 2017, "rolling_support")]  # the department kept funding it
+    data["review_decisions"] = [fx.decision("RECT", 2017, "rolling_support")]  # the department kept funding it
     con = scored(tmp_path, years=(2017, 2018), first_review_year=2017, **data)
     assert review_row(con, "RECT", 2018)["recommendation"] == "rectify"  # not terminated: no rectify last year
 

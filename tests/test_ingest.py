@@ -84,21 +84,9 @@ def test_gbk_csv_with_chinese_headers_labels_and_date_styles(tmp_path, con):
         "funding_stage, approval_year, start_date, end_date, approved_funding_wan, self_funding_wan "
         "FROM raw.projects ORDER BY project_id",
     )
-    assert got[0] == (
-        "SZ-1",
-        "graphene",
-        "core_tech",
-        "stic",
-        "university",
-        "bounty",
-        "grant",
-        "ex_ante",
-        2017,
-        dt.date(2019, 3, 5),
-        dt.date(2021, 3, 5),
-        1234.5,
-        500.0,
-    )
+    # the labels became codes; the years, dates and amounts their types
+    assert got[0][:8] == ("SZ-1", "graphene", "core_tech", "stic", "university", "bounty", "grant", "ex_ante")
+    assert got[0][8:] == (2017, dt.date(2019, 3, 5), dt.date(2021, 3, 5), 1234.5, 500.0)
     assert got[1][:2] == ("SZ-2", "nev") and got[1][8] == 2019 and got[1][9] == dt.date(2019, 3, 5)
     # normalisations are counted, per column
     norm = summary["normalised_cells"]

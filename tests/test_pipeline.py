@@ -121,32 +121,34 @@ def test_bundled_data_counts_and_rerun_changes_nothing(tmp_path):
         assert digests == {t: _table_digest(con, t) for t in digests}
 
 
+def _run_2018(
+    raw: Path, warehouse: Path, reports: Path, timeout: int, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``scorecard run --years 2018`` in a subprocess on these folders (no DAGSTER_HOME: a fresh instance)."""
+    env = {
+        **os.environ,
+        "SCORECARD_RAW_DIR": str(raw),
+        "SCORECARD_WAREHOUSE": str(warehouse),
+        "SCORECARD_REPORTS_DIR": str(reports),
+    }
+    env.pop("DAGSTER_HOME", None)
+    command = [sys.executable, "-m", "scorecard.cli", "run", "--years", "2018"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
 @pytest.mark.slow
 def test_scorecard_run_exits_zero_on_a_fresh_warehouse(tmp_path):
     from scorecard.generate import generate
 
     raw = tmp_path / "raw"
     generate(raw, projects=80, seed=11)
-    env = {
-        **os.environ,
-        "SCORECARD_RAW_DIR": str(raw),
-        "SCORECARD_WAREHOUSE": str(tmp_path / "wh" / "scorecard.duckdb"),
-        "SCORECARD_REPORTS_DIR": str(tmp_path / "reports"),
-    }
-    env.pop("DAGSTER_HOME", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "scorecard.cli", "run", "--years", "2018"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-    )
+    warehouse = tmp_path / "wh" / "scorecard.duckdb"
+    proc = _run_2018(raw, warehouse, tmp_path / "reports", timeout=600, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "✓ raw/projects" in proc.stdout and "✓ project_review" in proc.stdout
     assert f"Warehouse: {tmp_path / 'wh' / 'scorecard.duckdb'}" in proc.stdout
     assert f"Report 2018: {tmp_path / 'reports' / '2018'}" in proc.stdout
-    with duckdb.connect(env["SCORECARD_WAREHOUSE"], read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.sql("SELECT count(*) FROM mart.project_review WHERE review_year = 2018").fetchall()[0][0] > 0
 
 
@@ -154,20 +156,7 @@ def test_scorecard_run_names_the_bad_file_and_exits_nonzero(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "projects.csv").write_text("project_id,project_name\nP1,x\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "SCORECARD_RAW_DIR": str(raw),
-        "SCORECARD_WAREHOUSE": str(tmp_path / "w.duckdb"),
-        "SCORECARD_REPORTS_DIR": str(tmp_path / "reports"),
-    }
-    env.pop("DAGSTER_HOME", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "scorecard.cli", "run", "--years", "2018"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = _run_2018(raw, tmp_path / "w.duckdb", tmp_path / "reports", timeout=300)
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert "projects.csv: required column missing: field (领域)" in last

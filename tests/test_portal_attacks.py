@@ -29,6 +29,7 @@ import pytest
 import yaml
 from argon2 import PasswordHasher
 from module_fixtures import load_module
+from services import self_signed_certificate
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -667,27 +668,7 @@ def test_secure_cookies_and_hsts_behind_a_trusted_proxy_and_idle_timeout(tmp_pat
 
 def test_secure_cookies_and_hsts_over_direct_https(tmp_path):
     root = make_root(tmp_path, costly=())
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     server = Serve(root, "--ssl-certfile", str(cert), "--ssl-keyfile", str(key), scheme="https").start()
     try:
         page = server.client().get("/login")

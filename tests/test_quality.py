@@ -124,6 +124,16 @@ def test_every_check_passes_on_clean_data_and_fills_the_ledger(clean_run):
 # ----------------------------------------------------------------------------- every rule, on frames
 
 
+def _ledger_failures(con: duckdb.DuckDBPyConnection, run_id: str, dataset: str | None = None) -> list[tuple]:
+    """(expectation, severity, unexpected_count, examples) of the run's failed expectations in the ledger,
+    of one dataset if given."""
+    return con.sql(
+        "SELECT expectation, severity, unexpected_count, examples FROM mart.data_quality "
+        "WHERE run_id = $r AND NOT success AND dataset = coalesce($d, dataset)",
+        params={"r": run_id, "d": dataset},
+    ).fetchall()
+
+
 def _frames(db: Path, name: str):
     from scorecard.rubric import load_rubric
 
@@ -256,11 +266,18 @@ def test_suites_are_derived_from_the_contracts():
 # ----------------------------------------------------------------------------- cross-table frames (SQL)
 
 
-def test_net_disbursed_never_negative_per_project(tmp_path):
+def built_with_two_projects(tmp_path: Path, dataset: str, rows: list[dict]) -> duckdb.DuckDBPyConnection:
+    """A warehouse of projects P1 and P2 and the given rows of one dataset, built."""
     con = warehouse(tmp_path)
     add(con, "projects", [project("P1"), project("P2")])
-    add(
-        con,
+    add(con, dataset, rows)
+    build(con)
+    return con
+
+
+def test_net_disbursed_never_negative_per_project(tmp_path):
+    con = built_with_two_projects(
+        tmp_path,
         "disbursements",
         [
             pay("P1", "2019-01-10", 100),
@@ -270,7 +287,6 @@ def test_net_disbursed_never_negative_per_project(tmp_path):
             pay("P2", "2019-03-01", 100, kind="recovery"),  # net 0: fine
         ],
     )
-    build(con)
     result = run_suite(con, suite("fact_disbursement"))
     assert [r.key for r in result.failed] == ["net_disbursed_not_negative:lowest_net_disbursed_wan"]
     r = result.failed[0]
@@ -292,10 +308,8 @@ def test_net_disbursed_never_negative_per_project(tmp_path):
 
 
 def test_decreasing_cumulative_values_and_late_reports_are_warnings(tmp_path):
-    con = warehouse(tmp_path)
-    add(con, "projects", [project("P1"), project("P2")])
-    add(
-        con,
+    con = built_with_two_projects(
+        tmp_path,
         "progress_reports",
         [
             report("P1", "2019Q1", fiscal=100, total=100),
@@ -305,7 +319,6 @@ def test_decreasing_cumulative_values_and_late_reports_are_warnings(tmp_path):
             report("P2", "2019Q2", fiscal=10, total=10),
         ],
     )
-    build(con)
     errors = run_suite(con, suite("fact_progress"), severity=ERROR)
     assert errors.success and len(errors.results) == len(suite("fact_progress").by_severity(ERROR))
     warn = run_suite(con, suite("fact_progress"), severity=WARN)
@@ -385,13 +398,9 @@ def test_blocking_check_failure_stops_scoring(clean_run, tmp_path):
     assert "raw/milestones" in done
     assert not {"fact_milestone", "project_review", "program_summary", "data_quality_summary"} & done
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.sql(
-            "SELECT severity, unexpected_count, examples FROM mart.data_quality WHERE run_id = $r "
-            "AND dataset = 'raw.milestones' AND NOT success",
-            params={"r": result.run_id},
-        ).fetchall()
-    assert [(r[0], r[1]) for r in rows] == [("ERROR", 1)]
-    assert json.loads(rows[0][2])[0]["_source_row"] == 7
+        rows = _ledger_failures(con, result.run_id, "raw.milestones")
+    assert [(r[1], r[2]) for r in rows] == [("ERROR", 1)]
+    assert json.loads(rows[0][3])[0]["_source_row"] == 7
 
 
 def test_warn_failures_do_not_stop_the_run_and_reach_the_ledger(clean_run, tmp_path):
@@ -422,11 +431,7 @@ def test_warn_failures_do_not_stop_the_run_and_reach_the_ledger(clean_run, tmp_p
     assert _checks(result)["fact_progress:expectations"].passed
     assert {"fact_progress", "project_review", "program_summary", "data_quality_summary"} <= _materialized(result)
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.sql(
-            "SELECT expectation, severity, unexpected_count, examples FROM mart.data_quality "
-            "WHERE run_id = $r AND NOT success",
-            params={"r": result.run_id},
-        ).fetchall()
+        rows = _ledger_failures(con, result.run_id)
         assert [(r[0], r[1], r[2]) for r in rows] == [("progress_not_decreasing", "WARN", 1)]
         example = json.loads(rows[0][3])[0]
         assert (example["project_id"], example["period"], example["measure"]) == (pid, period, "fiscal_spent_wan")

@@ -8,7 +8,20 @@ from pathlib import Path
 
 import pytest
 import yaml
-from scoring_fixtures import actual, expert, experts, fetch, ms, pay, project, report, review_row, scored, target
+from scoring_fixtures import (
+    actual,
+    expert,
+    experts,
+    fetch,
+    merged,
+    ms,
+    pay,
+    project,
+    report,
+    review_row,
+    scored,
+    target,
+)
 
 from scorecard.analytics import robustness_year, scenarios
 from scorecard.rubric import RubricError, load_rubric
@@ -153,14 +166,6 @@ def two_leaf_project(pid: str, output_ratio: float, expert_score: float, start: 
         "expert_reviews": [expert(pid, 2018, expert_score)],
         "progress_reports": [report(pid, "2018Q4")],
     }
-
-
-def merged(*parts: dict) -> dict:
-    out: dict[str, list] = {}
-    for part in parts:
-        for key, rows in part.items():
-            out.setdefault(key, []).extend(rows)
-    return out
 
 
 def worked_example_project() -> dict:

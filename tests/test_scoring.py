@@ -514,11 +514,7 @@ def test_textbook_earned_value(tmp_path):
 def test_earned_schedule_shared_planned_dates_and_completion(tmp_path):
     con = scored(
         tmp_path,
-        projects=[
-            project("SH", "2018-01-01", "2019-12-31"),
-            project("DONE", "2018-01-01", "2019-12-31"),
-            project("NONE"),
-        ],
+        projects=[*(project(p, "2018-01-01", "2019-12-31") for p in ("SH", "DONE")), project("NONE")],
         milestones=[
             # M1 and M2 share 2018-03-01 (day 59): one step P_1 = 0.5; M3 at 2018-09-01 (day 243) P_2 = 1.
             # EVw = 0.25 → C = 0 → es = 0 + (0.25 − 0) / (0.5 − 0) × 59 = 29.5

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from scoring_fixtures import actual, experts, fetch, ms, pay, project, report, scored
+from scoring_fixtures import actual, experts, fetch, merged, ms, pay, project, report, scored
 
 from scorecard.analytics import AnalyticsError, signals_year
 from scorecard.contracts import DATASETS
@@ -50,21 +50,14 @@ def rush() -> dict:
     R4: 39.99 / 99.99 → 0.60006, but the year is 99.99 < 100 → no. R5: no 2018Q3 report → no."""
     data: dict = {"projects": [project(p, "2017-01-01") for p in ("R1", "R2", "R3", "R4", "R5")]}
     data["disbursements"] = [pay(p, "2017-02-01", 500) for p in ("R1", "R2", "R3", "R4", "R5")]
-    data["progress_reports"] = [
-        report("R1", "2017Q4", fiscal=45.6),
-        report("R1", "2018Q3", fiscal=85.64),
-        report("R1", "2018Q4", fiscal=145.7),
-        report("R2", "2017Q4", fiscal=45.6),
-        report("R2", "2018Q3", fiscal=85.65),
-        report("R2", "2018Q4", fiscal=145.7),
-        report("R3", "2018Q3", fiscal=40),
-        report("R3", "2018Q4", fiscal=100),
-        report("R4", "2018Q3", fiscal=39.99),
-        report("R4", "2018Q4", fiscal=99.99),
-        report("R5", "2017Q4", fiscal=0),
-        report("R5", "2018Q2", fiscal=10),
-        report("R5", "2018Q4", fiscal=400),
-    ]
+    fiscal = {  # project -> period -> cumulative fiscal spent
+        "R1": {"2017Q4": 45.6, "2018Q3": 85.64, "2018Q4": 145.7},
+        "R2": {"2017Q4": 45.6, "2018Q3": 85.65, "2018Q4": 145.7},
+        "R3": {"2018Q3": 40, "2018Q4": 100},
+        "R4": {"2018Q3": 39.99, "2018Q4": 99.99},
+        "R5": {"2017Q4": 0, "2018Q2": 10, "2018Q4": 400},
+    }
+    data["progress_reports"] = [report(p, q, fiscal=v) for p, by_period in fiscal.items() for q, v in by_period.items()]
     return data
 
 
@@ -171,14 +164,6 @@ def undertakers() -> dict:
         ],
         "progress_reports": [report("U3", "2018Q4")],
     }
-
-
-def merged(*parts: dict) -> dict:
-    out: dict[str, list] = {}
-    for part in parts:
-        for key, rows in part.items():
-            out.setdefault(key, []).extend(rows)
-    return out
 
 
 @pytest.fixture(scope="module")

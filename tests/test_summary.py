@@ -58,12 +58,17 @@ def three(tmp_path_factory):
     con.close()
 
 
+def rows_2018(con, table: str, key: str, *columns: str) -> dict:
+    """mart.<table>'s rows of review year 2018 as {key: (columns…)}."""
+    rows = fetch(con, f"SELECT * FROM mart.{table} WHERE review_year = 2018")
+    return {r[key]: tuple(r[c] for c in columns) for r in rows}
+
+
 def test_project_rows_of_the_fixture(three):
     con, _ = three
-    got = {
-        r["project_id"]: (r["total_score"], r["grade"], r["flags"], r["recommendation"], r["clawback_wan"])
-        for r in fetch(con, "SELECT * FROM mart.project_review WHERE review_year = 2018")
-    }
+    got = rows_2018(
+        con, "project_review", "project_id", "total_score", "grade", "flags", "recommendation", "clawback_wan"
+    )
     assert got == {
         "A": (90.83, "A", "", "rolling_support", 0.0),
         "B": (8.48, "D", "low_execution,missing_report,stalled", "terminate", 700.0),
@@ -137,10 +142,7 @@ def test_program_summary_by_dimension(three):
 
 def test_program_targets(three):
     con, meta = three
-    got = {
-        r["target"]: (r["measured"], r["threshold"], r["comparator"], r["met"])
-        for r in fetch(con, "SELECT * FROM mart.program_target WHERE review_year = 2018")
-    }
+    got = rows_2018(con, "program_target", "target", "measured", "threshold", "comparator", "met")
     assert got == {
         "core_tech_projects": (1.0, 50.0, ">", False),  # A (C was approved in 2016)
         "innovation_carriers": (0.0, 100.0, ">", False),
@@ -157,10 +159,9 @@ def test_program_targets(three):
 
 def test_disbursement_by_year(three):
     con, _ = three
-    got = {
-        r["payment_year"]: (r["disbursed_wan"], r["recovered_wan"], r["net_disbursed_wan"], r["budget_wan"])
-        for r in fetch(con, "SELECT * FROM mart.disbursement_by_year WHERE review_year = 2018")
-    }
+    got = rows_2018(
+        con, "disbursement_by_year", "payment_year", "disbursed_wan", "recovered_wan", "net_disbursed_wan", "budget_wan"
+    )
     assert got == {
         2016: (300.0, 0.0, 300.0, None),
         2017: (1400.0, 0.0, 1400.0, 200000.0),

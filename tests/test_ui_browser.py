@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 import urllib.request
@@ -19,6 +18,7 @@ import urllib.request
 import duckdb
 import pytest
 from conftest import CHROMIUM_ARGS, CHROMIUM_PATH, REPO_ROOT, _free_port
+from services import own_process_group, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -26,43 +26,6 @@ BUNDLED_RAW = REPO_ROOT / "data" / "raw"
 LOCATION = "pipelines.definitions"
 STARTUP_TIMEOUT = 120  # s; /server_info answers after ~8 s on an idle machine, more under load
 RUN_TIMEOUT = 240  # s
-
-
-def _restore_signals() -> None:
-    """The child gets its own process group and default SIGINT/SIGTERM handlers (docs/architecture.md:
-    a background process of a non-interactive shell inherits them ignored)."""
-    os.setsid()
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _stop(proc: subprocess.Popen, timeout: float = 20) -> None:
-    """SIGTERM the process group, SIGKILL it after ``timeout`` seconds."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    # children (code server, daemon, webserver, run workers) share the group: make sure they are gone
-    deadline = time.time() + 5
-    while time.time() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.25)
-    else:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +67,7 @@ def dagster_dev(tmp_path_factory, artifacts_dir):
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
-        preexec_fn=_restore_signals,
+        preexec_fn=own_process_group,
     )
     try:
         while True:
@@ -122,7 +85,7 @@ def dagster_dev(tmp_path_factory, artifacts_dir):
         print(f"dagster dev up in {time.perf_counter() - started:.1f} s on port {port}")
         yield {"port": port, "warehouse": warehouse, "root": root, "proc": proc}
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
 
 

@@ -62,6 +62,8 @@ HERE = Path(__file__).parent
 SESSION_SECONDS = 8 * 3600  # absolute session lifetime
 IDLE_SECONDS = 30 * 60  # a session unused this long ends
 LOGIN_CSRF_SECONDS = 3600
+# the context of a page that no one is logged in to (the login form), whatever cookie came with it
+SIGNED_OUT: dict[str, Any] = {"user": None, "account": None, "logout_csrf": None}
 MAX_FORM_BYTES = 4096  # /login and /logout bodies: checked before parsing (413 beyond)
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
@@ -73,6 +75,8 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "manifest": ("清单与校验值（JSON）", "Manifest with hashes (JSON)"),
     "dashboard": ("分析看板", "Analyst dashboard"),
 }
+# status -> the error page's words, in the order of ERROR_FIELDS
+ERROR_FIELDS = ("title_zh", "title_en", "text_zh", "text_en")
 ERRORS: dict[int, tuple[str, str, str, str]] = {
     400: ("请求无效", "Bad request", "请求格式不正确。", "The request was malformed."),
     401: ("需要登录", "Login required", "请先登录。", "Please log in first."),
@@ -226,17 +230,8 @@ class Portal:
         return HTMLResponse(html, status_code=status)
 
     def error(self, request: Request | None, status: int) -> HTMLResponse:
-        zh, en, text_zh, text_en = ERRORS.get(status, (str(status), str(status), "", ""))
-        response = self.render(
-            request,
-            "error.html",
-            status=status,
-            status_code=status,
-            title_zh=zh,
-            title_en=en,
-            text_zh=text_zh,
-            text_en=text_en,
-        )
+        words = dict(zip(ERROR_FIELDS, ERRORS.get(status, (str(status), str(status), "", ""))))
+        response = self.render(request, "error.html", status=status, status_code=status, **words)
         if status == 401:
             response.headers["www-authenticate"] = 'FormBased realm="scorecard"'
         if status == 503:
@@ -390,9 +385,7 @@ class _LoginHandlers:
             csrf=token,
             message=message,
             username=username,
-            user=None,
-            account=None,
-            logout_csrf=None,
+            **SIGNED_OUT,
         )
         self.portal.set_cookie(
             request, response, "scorecard_csrf", self.portal.login_csrf.dumps(token), LOGIN_CSRF_SECONDS
@@ -513,30 +506,7 @@ class _PageHandlers:
         verified = await portal.verified(year)
         if verified is None:
             raise HTTPException(404)
-        summary = verified.summary
-        grades = _counts(summary.get("grades"), GRADES)
-        recs = _counts(summary.get("recommendations"), RECOMMENDATIONS)
-        targets = [t for t in summary.get("targets", []) or [] if isinstance(t, dict)]
-        files = sorted(
-            (d for d in verified.files.values() if d.kind != "dashboard"),
-            key=lambda d: (ORDER_KINDS.index(d.kind), d.file),
-        )
-        dashboards = sorted(verified.by_kind("dashboard"), key=lambda d: d.file)
-        page = portal.render(
-            request,
-            "year.html",
-            v=verified,
-            m=verified.manifest,
-            summary=summary,
-            grades=grades,
-            recs=recs,
-            targets=targets,
-            files=files,
-            dashboards=dashboards,
-            kinds=KIND_LABELS,
-            manifest_size=len(verified.manifest_bytes),
-        )
-        return portal.touch(request, page, data)
+        return portal.touch(request, portal.render(request, "year.html", **_year_context(verified)), data)
 
     async def download(self, request: Request) -> Response:
         portal = self.portal
@@ -626,6 +596,26 @@ async def _open_verified(verified: VerifiedYear, item: Deliverable) -> int:
         os.close(fd)  # changed since it was verified: never serve unverified bytes
         raise HTTPException(404)
     return fd
+
+
+def _year_context(verified: VerifiedYear) -> dict[str, Any]:
+    """What year.html shows of a verified year: its summary's counts and targets, its files by kind."""
+    summary = verified.summary
+    return {
+        "v": verified,
+        "m": verified.manifest,
+        "summary": summary,
+        "grades": _counts(summary.get("grades"), GRADES),
+        "recs": _counts(summary.get("recommendations"), RECOMMENDATIONS),
+        "targets": [t for t in summary.get("targets", []) or [] if isinstance(t, dict)],
+        "files": sorted(
+            (d for d in verified.files.values() if d.kind != "dashboard"),
+            key=lambda d: (ORDER_KINDS.index(d.kind), d.file),
+        ),
+        "dashboards": sorted(verified.by_kind("dashboard"), key=lambda d: d.file),
+        "kinds": KIND_LABELS,
+        "manifest_size": len(verified.manifest_bytes),
+    }
 
 
 def _counts(raw: Any, labels: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import click
 
+from scorecard.cli import path_option
 from scorecard.portal.accounts import ROLES, AccountError, add_user, load_accounts, parse_years, remove_user
 from scorecard.portal.config import get_portal_settings
 from scorecard.portal.security import verify_audit_log
 
 
 def _users_option(f):
-    return click.option(
+    return path_option(
         "--users",
         "users_file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
+        dir_okay=False,
         help="Accounts YAML (default $SCORECARD_PORTAL_USERS or data/portal/users.yaml).",
     )(f)
 
@@ -27,19 +27,9 @@ def _users_option(f):
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option(
-    "--reports-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Default $SCORECARD_REPORTS_DIR or data/reports.",
-)
+@path_option("--reports-dir", file_okay=False, help="Default $SCORECARD_REPORTS_DIR or data/reports.")
 @_users_option
-@click.option(
-    "--audit-log",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Default $SCORECARD_PORTAL_AUDIT_LOG or data/portal/audit.log.",
-)
+@path_option("--audit-log", dir_okay=False, help="Default $SCORECARD_PORTAL_AUDIT_LOG or data/portal/audit.log.")
 @click.option(
     "--secure-cookies/--no-secure-cookies",
     default=None,
@@ -65,22 +55,11 @@ def _users_option(f):
     help="Comma-separated Host header values to accept (others: 400). Default "
     "$SCORECARD_PORTAL_ALLOWED_HOSTS or 127.0.0.1,localhost,[::1].",
 )
-@click.option(
-    "--ssl-certfile",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Serve HTTPS directly with this certificate (PEM).",
-)
-@click.option(
-    "--ssl-keyfile",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The private key for --ssl-certfile (PEM).",
-)
-@click.option(
+@path_option("--ssl-certfile", dir_okay=False, exists=True, help="Serve HTTPS directly with this certificate (PEM).")
+@path_option("--ssl-keyfile", dir_okay=False, exists=True, help="The private key for --ssl-certfile (PEM).")
+@path_option(
     "--revocations",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
+    dir_okay=False,
     help="Logged-out sessions (kept across restarts). Default $SCORECARD_PORTAL_REVOCATIONS or "
     "revoked-sessions beside the accounts file.",
 )

@@ -20,23 +20,24 @@ WITH mine AS (
     WHERE t.period_year = s.review_year
     GROUP BY t.project_id, s.review_year, t.text
 ),
-others AS (
-    SELECT m.project_id, m.review_year, m.text, o.project_id AS other_id, list(o.period ORDER BY o.period) AS other_periods
-    FROM mine AS m
-    JOIN summary_text AS o ON o.text = m.text AND o.project_id <> m.project_id
-    GROUP BY m.project_id, m.review_year, m.text, o.project_id
+project_texts AS (
+    -- every normalised text of every project once, with the periods it was written in
+    SELECT project_id, text, list(period ORDER BY period) AS periods
+    FROM summary_text
+    GROUP BY project_id, text
 ),
 shared AS (
     SELECT
-        project_id,
-        review_year,
-        text,
-        list(other_id ORDER BY other_id) AS other_projects,
-        list(other_id || '（' || array_to_string(other_periods, '、') || '）' ORDER BY other_id) AS named_zh,
-        list(other_id || ' (' || array_to_string(other_periods, ', ') || ')' ORDER BY other_id) AS named_en,
-        list({'project_id': other_id, 'periods': other_periods} ORDER BY other_id) AS other_detail
-    FROM others
-    GROUP BY project_id, review_year, text
+        m.project_id,
+        m.review_year,
+        m.text,
+        list(o.project_id ORDER BY o.project_id) AS other_projects,
+        list(o.project_id || '（' || array_to_string(o.periods, '、') || '）' ORDER BY o.project_id) AS named_zh,
+        list(o.project_id || ' (' || array_to_string(o.periods, ', ') || ')' ORDER BY o.project_id) AS named_en,
+        list({'project_id': o.project_id, 'periods': o.periods} ORDER BY o.project_id) AS other_detail
+    FROM mine AS m
+    JOIN project_texts AS o ON o.text = m.text AND o.project_id <> m.project_id
+    GROUP BY m.project_id, m.review_year, m.text
 )
 SELECT
     s.project_id,

@@ -76,6 +76,10 @@ SELECT *,
             ELSE printf('%.1f%%', 100.0 * n_problem / projects) END AS problem_txt
 FROM pm_adjustment_counts;
 
+-- one part of a shrink or adjust reason: shown where its rule hits, the value against the threshold
+CREATE OR REPLACE TEMP MACRO pm_reason_part(hit, zh, en, value_txt, threshold_txt) AS
+    CASE WHEN hit THEN {'zh': printf(zh, value_txt, threshold_txt), 'en': printf(en, value_txt, threshold_txt)} END;
+
 CREATE OR REPLACE TEMP TABLE pm_portfolio_adjustment AS
 WITH t AS (  -- thresholds as a reader writes them: 0.20 → 20%, 70.0 → 70
     SELECT rtrim(rtrim(printf('%.2f', CAST(100 * $adj_shrink_terminate_share AS DOUBLE)), '0'), '.') || '%' AS t_terminate,
@@ -97,6 +101,41 @@ decided AS (
                ELSE 'maintain'
            END AS suggestion
     FROM pm_adjustment_rules AS r, t
+),
+parts AS (
+    SELECT *,
+           pm_reason_part(hit_terminate, '建议中止淘汰项目占 %s（≥ %s）', '%s of projects recommended for termination (≥ %s)',
+               terminate_txt, t_terminate) AS why_terminate,
+           pm_reason_part(hit_low_mean, '平均分 %s（< %s）', 'mean score %s (< %s)', mean_txt, t_low_mean) AS why_low_mean,
+           pm_reason_part(hit_problem, '潜在问题项目占 %s（≥ %s）', '%s potential problem projects (≥ %s)',
+               problem_txt, t_problem) AS why_problem,
+           pm_reason_part(hit_low_ab, '优良率 %s（< %s）', '%s graded A or B (< %s)', ab_txt, t_low_ab) AS why_low_ab
+    FROM decided
+),
+worded AS (
+    SELECT *,
+           CASE suggestion
+               WHEN 'too_few' THEN {
+                   'zh': printf('样本不足：考核项目 %d 个，少于 %d 个，不作调整建议', projects, t_min),
+                   'en': printf('Too few: %d reviewed projects, fewer than %d; no suggestion', projects, t_min)}
+               WHEN 'shrink' THEN {
+                   'zh': '收缩：' || concat_ws('；', why_terminate.zh, why_low_mean.zh),
+                   'en': 'Shrink: ' || concat_ws('; ', why_terminate.en, why_low_mean.en)}
+               WHEN 'adjust' THEN {
+                   'zh': '调整：' || concat_ws('；', why_problem.zh, why_low_ab.zh),
+                   'en': 'Adjust: ' || concat_ws('; ', why_problem.en, why_low_ab.en)}
+               WHEN 'expand' THEN {
+                   'zh': printf('加大支持：平均分 %s（≥ %s），优良率 %s（≥ %s），潜在问题项目占 %s（≤ %s）',
+                       mean_txt, t_expand_mean, ab_txt, t_expand_ab, problem_txt, t_expand_problem),
+                   'en': printf('Expand: mean score %s (≥ %s), %s graded A or B (≥ %s), %s potential problem projects (≤ %s)',
+                       mean_txt, t_expand_mean, ab_txt, t_expand_ab, problem_txt, t_expand_problem)}
+               ELSE {
+                   'zh': printf('维持：平均分 %s，优良率 %s，潜在问题项目占 %s，建议中止淘汰占 %s，未达到收缩、调整或加大支持的条件',
+                       coalesce(mean_txt, '—'), coalesce(ab_txt, '—'), problem_txt, terminate_txt),
+                   'en': printf('Maintain: mean score %s, %s A or B, %s potential problem projects, %s recommended for termination; no rule to shrink, adjust or expand holds',
+                       coalesce(mean_txt, '—'), coalesce(ab_txt, '—'), problem_txt, terminate_txt)}
+           END AS reason
+    FROM parts
 )
 SELECT CAST($review_year AS INTEGER) AS review_year,
        level,
@@ -109,31 +148,7 @@ SELECT CAST($review_year AS INTEGER) AS review_year,
        n_problem / projects AS problem_share,
        CAST(fiscal_spent_wan AS DOUBLE) / nullif(CAST(net_disbursed_wan AS DOUBLE), 0) AS fund_execution,
        suggestion,
-       CASE suggestion
-           WHEN 'too_few' THEN printf('样本不足：考核项目 %d 个，少于 %d 个，不作调整建议', projects, t_min)
-           WHEN 'shrink' THEN '收缩：' || concat_ws('；',
-                   CASE WHEN hit_terminate THEN printf('建议中止淘汰项目占 %s（≥ %s）', terminate_txt, t_terminate) END,
-                   CASE WHEN hit_low_mean THEN printf('平均分 %s（< %s）', mean_txt, t_low_mean) END)
-           WHEN 'adjust' THEN '调整：' || concat_ws('；',
-                   CASE WHEN hit_problem THEN printf('潜在问题项目占 %s（≥ %s）', problem_txt, t_problem) END,
-                   CASE WHEN hit_low_ab THEN printf('优良率 %s（< %s）', ab_txt, t_low_ab) END)
-           WHEN 'expand' THEN printf('加大支持：平均分 %s（≥ %s），优良率 %s（≥ %s），潜在问题项目占 %s（≤ %s）',
-                   mean_txt, t_expand_mean, ab_txt, t_expand_ab, problem_txt, t_expand_problem)
-           ELSE printf('维持：平均分 %s，优良率 %s，潜在问题项目占 %s，建议中止淘汰占 %s，未达到收缩、调整或加大支持的条件',
-                   coalesce(mean_txt, '—'), coalesce(ab_txt, '—'), problem_txt, terminate_txt)
-       END AS reason_zh,
-       CASE suggestion
-           WHEN 'too_few' THEN printf('Too few: %d reviewed projects, fewer than %d; no suggestion', projects, t_min)
-           WHEN 'shrink' THEN 'Shrink: ' || concat_ws('; ',
-                   CASE WHEN hit_terminate THEN printf('%s of projects recommended for termination (≥ %s)', terminate_txt, t_terminate) END,
-                   CASE WHEN hit_low_mean THEN printf('mean score %s (< %s)', mean_txt, t_low_mean) END)
-           WHEN 'adjust' THEN 'Adjust: ' || concat_ws('; ',
-                   CASE WHEN hit_problem THEN printf('%s potential problem projects (≥ %s)', problem_txt, t_problem) END,
-                   CASE WHEN hit_low_ab THEN printf('%s graded A or B (< %s)', ab_txt, t_low_ab) END)
-           WHEN 'expand' THEN printf('Expand: mean score %s (≥ %s), %s graded A or B (≥ %s), %s potential problem projects (≤ %s)',
-                   mean_txt, t_expand_mean, ab_txt, t_expand_ab, problem_txt, t_expand_problem)
-           ELSE printf('Maintain: mean score %s, %s A or B, %s potential problem projects, %s recommended for termination; no rule to shrink, adjust or expand holds',
-                   coalesce(mean_txt, '—'), coalesce(ab_txt, '—'), problem_txt, terminate_txt)
-       END AS reason_en
-FROM decided
+       reason.zh AS reason_zh,
+       reason.en AS reason_en
+FROM worded
 ORDER BY level, code;

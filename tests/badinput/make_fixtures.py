@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 import xlsxwriter
+from raw_columns import PROJECT_COLUMNS, PROJECT_ZH
 
 HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
@@ -29,43 +30,6 @@ BASE = HERE / "base"  # the good files a case is loaded on top of (projects for 
 FIXED = dt.datetime(2020, 1, 1)
 NOT_REGENERATED = {"projects_encrypted.xlsx"}
 NOT_BYTE_STABLE = {"projects_typed.parquet"}
-
-PROJECT_COLUMNS = [
-    "project_id",
-    "project_name",
-    "field",
-    "plan",
-    "department",
-    "undertaker",
-    "undertaker_type",
-    "selection_method",
-    "support_mode",
-    "funding_stage",
-    "approval_year",
-    "start_date",
-    "end_date",
-    "approved_funding_wan",
-    "self_funding_wan",
-    "project_manager",
-]
-PROJECT_ZH = [
-    "项目编号",
-    "项目名称",
-    "领域",
-    "扶持计划",
-    "主管单位",
-    "承担单位",
-    "单位类型",
-    "遴选方式",
-    "资助方式",
-    "资助时点",
-    "立项年度",
-    "开始日期",
-    "结束日期",
-    "财政资助金额（万元）",
-    "自筹资金（万元）",
-    "项目经理人",
-]
 
 
 def prow(pid: str, **over: str) -> list[str]:
@@ -92,6 +56,13 @@ def prow(pid: str, **over: str) -> list[str]:
     assert not unknown, unknown
     row.update(over)
     return [row[c] for c in PROJECT_COLUMNS]
+
+
+def fact_row(good: dict[str, str], **over: str) -> list[str]:
+    """The cells of a good row (column -> value, in the file's order), with some replaced."""
+    unknown = set(over) - set(good)
+    assert not unknown, unknown
+    return list({**good, **over}.values())
 
 
 def csv_text(header: list[str], rows: list[list[str]], sep: str = ",", eol: str = "\n") -> str:
@@ -236,14 +207,8 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
         prow("P009", self_funding_wan="-20"),
     ]
     write("projects_numbers.csv", csv_text(en, numbers))
-    nan = [
-        prow("P001", approved_funding_wan="NaN"),
-        prow("P002", approved_funding_wan="inf"),
-        prow("P003", approved_funding_wan="-Infinity"),
-        prow("P004", approved_funding_wan="1e999"),
-        prow("P005", approved_funding_wan="#N/A"),
-        prow("P006", approved_funding_wan="1e3"),
-    ]
+    not_numbers = ("NaN", "inf", "-Infinity", "1e999", "#N/A", "1e3")  # approved funding of P001 … P006
+    nan = [prow(f"P{i:03d}", approved_funding_wan=v) for i, v in enumerate(not_numbers, start=1)]
     write("projects_nan_inf.csv", csv_text(en, nan))
     write(
         "projects_duplicate_key.csv",
@@ -282,38 +247,30 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
     write("projects_missing_values.csv", csv_text(en, missing))
 
     # --- facts (loaded on top of base/projects.csv: P001, P002, P003) ----------------------------
-    d_cols = ["payment_id", "project_id", "payment_date", "amount_wan", "kind", "source"]
-    write(
-        "disbursements_ids.csv",
-        csv_text(
-            d_cols,
-            [
-                [" PAY1 ", " P001 ", "2018-03-01", "100", "disbursement", "city"],
-                ["PAY2", "P002\u3000", "2018-03-01", "100", "拨付", "市级"],
-                ["PAY3", "\u200bP003", "2018-03-01", "100", "RECOVERY", "区级"],
-                ["PAY4", "P999", "2018-03-01", "100", "disbursement", "city"],  # not a project
-                ["PAY5", "P001", "2018-03-01", "(50)", "disbursement", "city"],
-                ["PAY6", "P001", "2018-03-01", "0", "disbursement", "city"],
-                ["PAY1", "P002", "2018-04-01", "10", "disbursement", "city"],  # key seen above (after trimming)
-                ["PAY7", "P001", "2018-03-01", "10", "refund", "city"],
-            ],
-        ),
-    )
-    m_cols = ["project_id", "milestone_no", "description", "planned_date", "weight", "completed_date"]
-    write(
-        "milestones_mixed.csv",
-        csv_text(
-            m_cols,
-            [
-                ["P001", "1", "样机", "2018-06-30", "0.5", ""],
-                ["P001", "2", "中试", "2019-06-30", "0.5", "2019年7月1日"],
-                ["P001", "0", "零号", "2019-06-30", "0.5", ""],
-                ["P001", "2", "重复", "2019-06-30", "0.5", ""],
-                ["P002", "1", "无权重", "2019-06-30", "0", ""],
-                ["P404", "1", "无此项目", "2019-06-30", "1", ""],
-            ],
-        ),
-    )
+    pay = {"payment_id": "PAY1", "project_id": "P001", "payment_date": "2018-03-01"}
+    pay |= {"amount_wan": "100", "kind": "disbursement", "source": "city"}
+    payments = [
+        fact_row(pay, payment_id=" PAY1 ", project_id=" P001 "),
+        fact_row(pay, payment_id="PAY2", project_id="P002\u3000", kind="拨付", source="市级"),
+        fact_row(pay, payment_id="PAY3", project_id="\u200bP003", kind="RECOVERY", source="区级"),
+        fact_row(pay, payment_id="PAY4", project_id="P999"),  # not a project
+        fact_row(pay, payment_id="PAY5", amount_wan="(50)"),
+        fact_row(pay, payment_id="PAY6", amount_wan="0"),
+        fact_row(pay, project_id="P002", payment_date="2018-04-01", amount_wan="10"),  # PAY1 again (after trimming)
+        fact_row(pay, payment_id="PAY7", amount_wan="10", kind="refund"),
+    ]
+    write("disbursements_ids.csv", csv_text(list(pay), payments))
+    milestone = {"project_id": "P001", "milestone_no": "1", "description": "样机", "planned_date": "2019-06-30"}
+    milestone |= {"weight": "0.5", "completed_date": ""}
+    milestones = [
+        fact_row(milestone, planned_date="2018-06-30"),
+        fact_row(milestone, milestone_no="2", description="中试", completed_date="2019年7月1日"),
+        fact_row(milestone, milestone_no="0", description="零号"),
+        fact_row(milestone, milestone_no="2", description="重复"),
+        fact_row(milestone, project_id="P002", description="无权重", weight="0"),
+        fact_row(milestone, project_id="P404", description="无此项目", weight="1"),
+    ]
+    write("milestones_mixed.csv", csv_text(list(milestone), milestones))
     pr_cols = [
         "project_id",
         "period",
@@ -337,23 +294,16 @@ def files() -> None:  # noqa: PLR0915 - one block per catalogue file
             ],
         ),
     )
-    e_cols = ["project_id", "review_year", "expert_id", "score", "veto", "comment"]
-    write(
-        "expert_reviews_bools.csv",
-        csv_text(
-            e_cols,
-            [
-                ["P001", "2018", "E1", "85", "否", ""],
-                ["P001", "2018", "E2", "80", "是", "弄虚作假"],
-                ["P001", "2018", "E3", "80", "TRUE", ""],
-                ["P001", "2018", "E4", "80", "0", ""],
-                ["P001", "2018", "E5", "80", "", ""],
-                ["P001", "2018", "E6", "80", "maybe", ""],
-                ["P001", "2018", "E7", "101", "no", ""],
-                ["P001", "2018年", "E8", "７５", "No", ""],
-            ],
-        ),
-    )
+    review = {"project_id": "P001", "review_year": "2018", "expert_id": "E1", "score": "80", "veto": "", "comment": ""}
+    vetoes = {"E3": "TRUE", "E4": "0", "E5": "", "E6": "maybe"}  # score 80, no comment
+    reviews = [
+        fact_row(review, score="85", veto="否"),
+        fact_row(review, expert_id="E2", veto="是", comment="弄虚作假"),
+        *(fact_row(review, expert_id=e, veto=v) for e, v in vetoes.items()),
+        fact_row(review, expert_id="E7", score="101", veto="no"),
+        fact_row(review, review_year="2018年", expert_id="E8", score="７５", veto="No"),
+    ]
+    write("expert_reviews_bools.csv", csv_text(list(review), reviews))
 
     # --- XLSX ------------------------------------------------------------------------------------
     def title_merged(wb):
