@@ -14,7 +14,7 @@ from pydantic import Field
 from assets.metadata import counts_md
 from assets.yearly import yearly_multi_asset, yearly_spec
 from pipelines.partitions import years_of
-from pipelines.resources import ScorecardPaths, Warehouse, ensure_schemas
+from pipelines.resources import ScorecardPaths, Warehouse, ensure_schemas, warehouse_lock
 from scorecard.manifest import DASHBOARDS  # build_report's dashboard path keys
 
 # docs/programme-management.md §3–§7: the report's programme-management chapters read these
@@ -63,13 +63,19 @@ def performance_report(
     context: dg.AssetExecutionContext, config: ReportConfig, warehouse: Warehouse, paths: ScorecardPaths
 ):
     from scorecard.report.build import build_report
+    from scorecard.report.parallel import build_reports
 
     lang = config.lang or paths.report_lang
-    results = {}
+    years = years_of(context)
     with warehouse.get_connection() as con:
         ensure_schemas(con)
-        for year in years_of(context):
-            results[year] = build_report(con, year, paths.reports, lang=lang, rubric_path=Path(paths.rubric))
+        if len(years) == 1:
+            results = {years[0]: build_report(con, years[0], paths.reports, lang=lang, rubric_path=Path(paths.rubric))}
+    if len(years) > 1:
+        # Several years (a backfill, `scorecard run`): built side by side in worker processes that read
+        # the warehouse while this step still holds its lock (docs/report.md).
+        with warehouse_lock(warehouse.database):
+            results = build_reports(warehouse.database, years, paths.reports, lang, Path(paths.rubric))
     report_meta: dict = {}
     dash_meta: dict = {}
     for year, r in results.items():

@@ -51,7 +51,8 @@ def _failure_message(result) -> str:
 
 
 def run_pipeline(years: list[int], *, instance=None, echo=click.echo) -> bool:
-    """Ingest, build the warehouse, then review/report each year in order. True when all succeeded."""
+    """Ingest and build the warehouse, review each year in order (rescoring stale later years), then
+    write every reviewed year's report in one run, the years side by side. True when all succeeded."""
     import dagster as dg
 
     from pipelines.definitions import defs
@@ -59,51 +60,83 @@ def run_pipeline(years: list[int], *, instance=None, echo=click.echo) -> bool:
     if instance is None and os.environ.get("DAGSTER_HOME"):
         Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
         instance = dg.DagsterInstance.get()
-    instance = instance or dg.DagsterInstance.ephemeral()
-    run_config = {"loggers": {"progress": {}}}
-    plan = [("ingest_job", None)] + [("annual_review_job", str(y)) for y in years]
-    for job_name, partition in plan:
-        echo(f"▶ {job_name}" + (f" — review year {partition}" if partition else ""))
-        job = defs.resolve_job_def(job_name)
-        result = job.execute_in_process(
-            run_config=run_config, instance=instance, partition_key=partition, raise_on_error=False
-        )
-        if not result.success:
-            echo(f"✗ {job_name} failed (run {result.run_id})", err=True)
-            echo(_failure_message(result), err=True)
+    run = job_runner(defs, instance or dg.DagsterInstance.ephemeral())
+    echo("▶ ingest_job")
+    if not _succeeded(run("ingest_job"), "ingest_job", echo):
+        return False
+    for year in years:
+        echo(f"▶ annual_review_job — review year {year}")
+        if not _succeeded(run("annual_review_job", year, REVIEW), "annual_review_job", echo):
             return False
-    return _rescore_stale(job_runner(defs, instance, run_config), echo)
+    rescored = _rescore_stale(run, echo)
+    if rescored is None:
+        return False
+    return _reports(run, sorted(set(years) | set(rescored)), echo)
 
 
-def job_runner(defs, instance, run_config):
-    """A function that runs ``annual_review_job`` for one year in-process and returns the result."""
+REVIEW, REPORT = "review", "report"  # the two parts of annual_review_job the CLI runs apart
 
-    def run(year: int):
-        return defs.resolve_job_def("annual_review_job").execute_in_process(
-            run_config=run_config, instance=instance, partition_key=str(year), raise_on_error=False
-        )
+
+def job_runner(defs, instance):
+    """``run(job, year=None, part=None)``: the job in-process, for one year, or (``part`` REPORT) for a
+    range of years in one run; ``part`` REVIEW runs the job without its report assets."""
+    import dagster as dg
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    job = {name: defs.resolve_job_def(name) for name in ("ingest_job", "annual_review_job")}
+    report_keys = dg.AssetSelection.groups("report").resolve(defs.resolve_asset_graph())
+    review_keys = job["annual_review_job"].asset_layer.selected_asset_keys - report_keys
+
+    def run(name: str, year=None, part=None):
+        kwargs = {"run_config": {"loggers": {"progress": {}}}, "instance": instance, "raise_on_error": False}
+        if part == REPORT:
+            first, last = year
+            tags = {ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)}
+            return job[name].execute_in_process(asset_selection=list(report_keys), tags=tags, **kwargs)
+        selection = list(review_keys) if part == REVIEW else None
+        key = str(year) if year is not None else None
+        return job[name].execute_in_process(partition_key=key, asset_selection=selection, **kwargs)
 
     return run
 
 
-def _rescore_stale(run_year, echo) -> bool:
+def _succeeded(result, job_name: str, echo) -> bool:
+    if not result.success:
+        echo(f"✗ {job_name} failed (run {result.run_id})", err=True)
+        echo(_failure_message(result), err=True)
+    return result.success
+
+
+def _rescore_stale(run, echo) -> list[int] | None:
     """Rescore, in order, every scored year whose year before was scored again after it (docs/scoring.md
-    §10): a rescored 2018 makes the 2019 already in the warehouse stale, and so on."""
+    §10): a rescored 2018 makes the 2019 already in the warehouse stale, and so on. Returns the years
+    rescored, None on a failure."""
     from scorecard.db import connect
     from scorecard.review import stale_years
 
+    rescored: list[int] = []
     for _ in range(1000):
         with connect(get_settings().warehouse, read_only=True) as con:
             stale = stale_years(con)
         if not stale:
-            return True
+            return rescored
         echo(f"▶ annual_review_job — review year {stale[0]} (rescored: the year before it was scored again)")
-        result = run_year(stale[0])
-        if not result.success:
-            echo(f"✗ annual_review_job failed (run {result.run_id})", err=True)
-            echo(_failure_message(result), err=True)
+        if not _succeeded(run("annual_review_job", stale[0], REVIEW), "annual_review_job", echo):
+            return None
+        rescored.append(stale[0])
+    return None
+
+
+def _reports(run, years: list[int], echo) -> bool:
+    """The reports of ``years``: one run per block of consecutive years, built side by side."""
+    from scorecard.years import consecutive_blocks
+
+    for first, last in consecutive_blocks(years):
+        span = str(first) if first == last else f"{first}–{last}"
+        echo(f"▶ annual_review_job — reports {span}")
+        if not _succeeded(run("annual_review_job", (first, last), REPORT), "annual_review_job", echo):
             return False
-    return False
+    return True
 
 
 @click.group()

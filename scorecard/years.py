@@ -19,3 +19,14 @@ def parse_years(text: str) -> list[int]:
         except ValueError:
             raise ValueError(f"{part!r} is not a year or a range of years (e.g. 2019 or 2017-2019)") from None
     return sorted(set(years))
+
+
+def consecutive_blocks(years: list[int]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive years: [2017, 2018, 2019, 2021] → [(2017, 2019), (2021, 2021)]."""
+    blocks: list[list[int]] = []
+    for year in sorted(set(years)):
+        if blocks and year == blocks[-1][1] + 1:
+            blocks[-1][1] = year
+        else:
+            blocks.append([year, year])
+    return [(first, last) for first, last in blocks]

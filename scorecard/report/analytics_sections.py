@@ -96,7 +96,7 @@ def signals(r: ReportInputs) -> dict:
     listed = []
     for kind in ad.SIGNAL_ORDER:
         part = rows.filter(pl.col("signal") == kind)
-        tables[f"signals_{kind}"] = view(i18n, part, SIGNAL_COLUMNS)
+        tables[f"signals_{kind}"] = view(i18n, part, SIGNAL_COLUMNS, cap="signals")
         listed.append({"code": kind, "label": label(codes.SIGNALS, kind), "count": part.height})
     values = {
         "total": rows.height,

@@ -17,9 +17,9 @@ from scorecard.report.i18n import CJK, DIMENSIONS, LABELS, I18n, fmt_int, fmt_nu
 MODES = ("html", "pdf")
 # Rows shown in the PDF for long lists (the HTML and the XLSX are complete).
 # The PDF's cost (WeasyPrint) grows with its pages: these caps bound it whatever the number of projects.
-PDF_CAPS = {"rolling": 50, "rectify": 60, "terminate": 60, "overdue": 50, "annex_scores": 100}
+PDF_CAPS = {"rolling": 50, "rectify": 60, "terminate": 60, "overdue": 50, "annex_scores": 100, "signals": 10}
 # The HTML lists every recommendation; the two purely descriptive long lists are capped there too.
-HTML_CAPS = {"overdue": 1000, "annex_scores": 1000}
+HTML_CAPS = {"overdue": 1000, "annex_scores": 1000, "signals": 1000}
 PAGE_UNITS = 118  # half-ems of 8.5pt text across an A4 page's text width (see column_widths)
 MIN_TEXT_UNITS = 12  # a wrapping text column keeps at least 6 CJK characters a line
 NUMERIC_KINDS = {"int", "num", "money", "pct"}
