@@ -59,8 +59,10 @@ def robustness(r: ReportInputs) -> dict:
             "robustness_by_rec": view(
                 r.i18n, per_rec, ["recommendation", "decisions", "robust", "fragile", "fragile_share"]
             ),
-            "robustness_hard": view(r.i18n, hard, FRAGILE_COLUMNS),
-            "robustness_other": view(r.i18n, fragile.filter(~pl.col("recommendation").is_in(HARD)), FRAGILE_COLUMNS),
+            "robustness_hard": view(r.i18n, hard, FRAGILE_COLUMNS, cap="fragile_hard"),
+            "robustness_other": view(
+                r.i18n, fragile.filter(~pl.col("recommendation").is_in(HARD)), FRAGILE_COLUMNS, cap="fragile_other"
+            ),
         },
         "frames": {"decision_robustness": ad.robustness_rows(r.con, r.year)},
     }
