@@ -4,6 +4,7 @@ from the same Jinja template as the HTML with the print CSS)."""
 from __future__ import annotations
 
 import base64
+import fcntl
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -48,21 +50,42 @@ def chart_images(
         }
         (Path(tmp) / "charts.json").write_text(json.dumps(spec, cls=PlotlyJSONEncoder), encoding="utf-8")
         for attempt in range(1, attempts + 1):
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "scorecard.report.pdf", str(Path(tmp) / "charts.json")],
-                start_new_session=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            try:
-                _, err = proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)  # the child and its Chromium
-                proc.communicate()
-                err = f"timed out after {timeout:.0f} s (attempt {attempt} of {attempts})".encode()
-            if proc.returncode == 0:
+            with _one_browser_at_a_time():
+                err = _draw_batch(Path(tmp) / "charts.json", timeout, attempt, attempts)
+            missing = [p for p in spec["paths"] if not Path(p).is_file()]
+            if err is None and not missing:
                 return {k: _opaque(Path(p).read_bytes()) for k, p in zip(keys, spec["paths"])}
-        raise RuntimeError(f"chart images (kaleido/Chromium) failed: {err.decode(errors='replace').strip()[-500:]}")
+            err = err or f"kaleido exited without drawing {len(missing)} of {len(keys)} charts (attempt {attempt})"
+        raise RuntimeError(f"chart images (kaleido/Chromium) failed: {err.strip()[-500:]}")
+
+
+@contextmanager
+def _one_browser_at_a_time():
+    """Reports built side by side (scorecard/report/parallel.py) draw their charts one after another:
+    two kaleido browsers started at once on a busy machine have exited without drawing."""
+    with open(Path(tempfile.gettempdir()) / "scorecard-kaleido.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _draw_batch(spec_path: Path, timeout: float, attempt: int, attempts: int) -> str | None:
+    """Draw the batch in a child process of its own session; None on success, else the error text."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scorecard.report.pdf", str(spec_path)],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the child and its Chromium
+        proc.communicate()
+        return f"timed out after {timeout:.0f} s (attempt {attempt} of {attempts})"
+    return None if proc.returncode == 0 else err.decode(errors="replace")
 
 
 def _draw(spec_path: str) -> None:
