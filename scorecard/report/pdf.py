@@ -50,7 +50,7 @@ def chart_images(
         }
         (Path(tmp) / "charts.json").write_text(json.dumps(spec, cls=PlotlyJSONEncoder), encoding="utf-8")
         for attempt in range(1, attempts + 1):
-            with _one_browser_at_a_time():
+            with _one_browser_at_a_time(attempt > 1):
                 err = _draw_batch(Path(tmp) / "charts.json", timeout, attempt, attempts)
             missing = [p for p in spec["paths"] if not Path(p).is_file()]
             if err is None and not missing:
@@ -60,11 +60,12 @@ def chart_images(
 
 
 @contextmanager
-def _one_browser_at_a_time():
-    """Reports built side by side (scorecard/report/parallel.py) draw their charts one after another:
-    two kaleido browsers started at once on a busy machine have exited without drawing."""
+def _one_browser_at_a_time(alone: bool):
+    """Chart batches of this machine draw side by side (a shared lock), a retry alone (an exclusive
+    one, once the others are done): reports built side by side (scorecard/report/parallel.py) on a
+    busy machine have seen kaleido exit without drawing while another browser started."""
     with open(Path(tempfile.gettempdir()) / "scorecard-kaleido.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
         try:
             yield
         finally:
