@@ -114,13 +114,8 @@ def execution_by(i18n: I18n, frame: pl.DataFrame, dimension: str, title_zh: str,
         name=i18n.t("资金执行率", "Execution rate"),
         marker_color="#1f4e79",
     )
-    fig.add_scatter(
-        x=labels,
-        y=frame["leverage"].to_list(),
-        name=i18n.t("杠杆率（右轴）", "Leverage (right axis)"),
-        yaxis="y2",
-        mode="markers",
-        marker={"size": 11, "color": "#f79646", "symbol": "diamond"},
+    _right_axis_markers(
+        fig, labels, frame["leverage"], i18n.t("杠杆率（右轴）", "Leverage (right axis)"), 11, "#f79646"
     )
     fig.update_layout(
         yaxis={"tickformat": ".0%", "title": i18n.t("执行率", "Execution")},
@@ -164,13 +159,8 @@ def grades_by(i18n: I18n, frame: pl.DataFrame, dimension: str, title_zh: str, ti
     fig = go.Figure()
     for g, col in zip(GRADE_ORDER, ["grade_a", "grade_b", "grade_c", "grade_d", "grade_insufficient"]):
         fig.add_bar(x=labels, y=frame[col].to_list(), name=i18n.one(codes.GRADES, g), marker_color=GRADE_COLORS[g])
-    fig.add_scatter(
-        x=labels,
-        y=frame["mean_score"].to_list(),
-        name=i18n.t("平均分（右轴）", "Mean score (right axis)"),
-        yaxis="y2",
-        mode="markers",
-        marker={"size": 10, "color": "#222", "symbol": "diamond"},
+    _right_axis_markers(
+        fig, labels, frame["mean_score"], i18n.t("平均分（右轴）", "Mean score (right axis)"), 10, "#222"
     )
     fig.update_layout(
         barmode="stack",
@@ -216,6 +206,18 @@ def flags_by(i18n: I18n, frame: pl.DataFrame, dimension: str, title_zh: str, tit
         )
     )
     return _layout(fig, i18n.t(title_zh, title_en), height=max(300, 120 + 30 * len(values)))
+
+
+def _right_axis_markers(fig: go.Figure, labels: list, values: pl.Series, name: str, size: int, color: str) -> None:
+    """Diamonds on the right-hand axis (y2) over the bars: a second measure per category."""
+    fig.add_scatter(
+        x=labels,
+        y=values.to_list(),
+        name=name,
+        yaxis="y2",
+        mode="markers",
+        marker={"size": size, "color": color, "symbol": "diamond"},
+    )
 
 
 def _short(i18n: I18n, dimension: str, code: str) -> str:
