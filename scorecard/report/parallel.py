@@ -44,33 +44,46 @@ def build_reports(database: str, years: list[int], reports_dir: Path, lang: str,
     if workers == 1:
         return {y: _build_year(database, y, reports_dir, lang, rubric_path) for y in years}
     with tempfile.TemporaryDirectory(prefix="scorecard-reports-") as tmp:
-        pending = sorted(years, reverse=True)  # the latest (largest) years first: the last to start is the smallest
-        running: dict[int, tuple[subprocess.Popen, Path]] = {}
-        results, errors = {}, {}
-        while pending or running:
-            while pending and len(running) < workers and not errors:
-                year = pending.pop(0)
-                running[year] = _start(Path(tmp), database, year, reports_dir, lang, rubric_path)
-            time.sleep(0.05)
-            for year, (proc, out) in list(running.items()):
-                if proc.poll() is None:
-                    continue
-                del running[year]
-                if proc.returncode == 0:
-                    results[year] = pickle.loads(out.read_bytes())
-                else:
-                    errors[year] = (Path(tmp) / f"{year}.err").read_text(errors="replace").strip()[-2000:]
-            if errors and not running:
-                break
+        # the latest (largest) years first, so that the last to start is the smallest
+        job = (str(database), Path(reports_dir), lang, Path(rubric_path))
+        results, errors = _run_workers(Path(tmp), workers, sorted(years, reverse=True), job)
     if errors:
         year, text = min(errors.items())
         raise RuntimeError(f"the report of {year} failed:\n{text}")
     return {y: results[y] for y in sorted(results)}
 
 
-def _start(tmp: Path, database, year, reports_dir, lang, rubric_path) -> tuple[subprocess.Popen, Path]:
+def _run_workers(tmp: Path, workers: int, pending: list[int], job: tuple) -> tuple[dict, dict]:
+    """Start a worker per year, at most ``workers`` at once, none after a failure; ({year: result},
+    {year: error}). No worker outlives this call (a cancelled run kills them)."""
+    running: dict[int, tuple[subprocess.Popen, Path]] = {}
+    results, errors = {}, {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers and not errors:
+                year = pending.pop(0)
+                running[year] = _start(tmp, year, *job)
+            time.sleep(0.05)
+            for year in [y for y, (proc, _) in running.items() if proc.poll() is not None]:
+                proc, out = running.pop(year)
+                if proc.returncode == 0:
+                    results[year] = pickle.loads(out.read_bytes())
+                else:
+                    text = (tmp / f"{year}.err").read_text(errors="replace").strip()[-2000:]
+                    errors[year] = text or f"the worker exited with code {proc.returncode}"
+            if errors and not running:
+                break
+    finally:
+        for proc, _ in running.values():
+            proc.kill()
+            proc.wait()
+    return results, errors
+
+
+def _start(tmp: Path, year: int, database: str, reports_dir: Path, lang: str, rubric_path: Path):
+    """A worker for ``year``: its arguments, result and stderr in files of ``tmp``."""
     args = tmp / f"{year}.args"
-    args.write_bytes(pickle.dumps((str(database), year, Path(reports_dir), lang, Path(rubric_path))))
+    args.write_bytes(pickle.dumps((database, year, reports_dir, lang, rubric_path)))
     out = tmp / f"{year}.result"
     cmd = [sys.executable, "-m", "scorecard.report.parallel", str(args), str(out)]
     with open(tmp / f"{year}.err", "wb") as err:  # a file, not a pipe: a chatty worker cannot block
