@@ -428,9 +428,9 @@ def run_one(args: argparse.Namespace) -> dict:
         "peak_rss_mib": round(_maxrss() / MIB, 1),
         "cpu_user_seconds": round(cpu1.ru_utime - cpu0.ru_utime, 3),
         "cpu_system_seconds": round(cpu1.ru_stime - cpu0.ru_stime, 3),
-        # report workers, kaleido and its Chromium: their CPU, and the largest one's peak RSS
+        # report workers, kaleido and its Chromium (their peak RSS is not taken from here: a child
+        # started by fork is charged the parent's pages, so RUSAGE_CHILDREN's maxrss is the parent's)
         "children_cpu_seconds": round(children.ru_utime + children.ru_stime, 3),
-        "children_peak_rss_mib": round(children.ru_maxrss / 1024, 1),
         "warehouse_bytes": dir_bytes(Path(args.warehouse)),
         "loadavg_end": list(os.getloadavg()),
         "phases": phases,
@@ -447,10 +447,9 @@ def _partition_args(partition: str | None) -> dict:
     """execute_in_process arguments for one year ("2019") or a range of years ("2017...2019")."""
     if partition is None or "..." not in partition:
         return {"partition_key": partition}
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+    from pipelines.partitions import partition_range_tags
 
-    first, last = partition.split("...")
-    return {"tags": {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}}
+    return {"tags": partition_range_tags(*partition.split("..."))}
 
 
 def run_generate(args: argparse.Namespace) -> dict:
@@ -635,7 +634,6 @@ def summarise_runs(runs: list[dict]) -> dict:
         "warehouse_bytes",
         "programme_management_seconds",
         "children_cpu_seconds",
-        "children_peak_rss_mib",
     ]
     out = {k: _median([r.get(k) for r in ok]) for k in keys}
     years: dict[str, list] = {}

@@ -26,3 +26,11 @@ def years_of(context: dg.AssetExecutionContext) -> list[int]:
     """The review years of this run, ascending (one partition, or a range in a single-run backfill)."""
     keys = context.partition_keys if context.has_partition_key_range else [context.partition_key]
     return sorted(int(k) for k in keys)
+
+
+def partition_range_tags(first: int | str, last: int | str) -> dict[str, str]:
+    """Run tags that make one run cover the review years ``first``..``last`` (what a single-run
+    backfill of the UI sets; ``scorecard run`` and the bench use them for the reports of all years)."""
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    return {ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)}

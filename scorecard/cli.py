@@ -81,7 +81,8 @@ def job_runner(defs, instance):
     """``run(job, year=None, part=None)``: the job in-process, for one year, or (``part`` REPORT) for a
     range of years in one run; ``part`` REVIEW runs the job without its report assets."""
     import dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from pipelines.partitions import partition_range_tags
 
     job = {name: defs.resolve_job_def(name) for name in ("ingest_job", "annual_review_job")}
     report_keys = dg.AssetSelection.groups("report").resolve(defs.resolve_asset_graph())
@@ -90,8 +91,7 @@ def job_runner(defs, instance):
     def run(name: str, year=None, part=None):
         kwargs = {"run_config": {"loggers": {"progress": {}}}, "instance": instance, "raise_on_error": False}
         if part == REPORT:
-            first, last = year
-            tags = {ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)}
+            tags = partition_range_tags(*year)
             return job[name].execute_in_process(asset_selection=list(report_keys), tags=tags, **kwargs)
         selection = list(review_keys) if part == REVIEW else None
         key = str(year) if year is not None else None

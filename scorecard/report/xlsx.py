@@ -49,6 +49,7 @@ def write_workbook(
     for name, title_zh, title_en, frame, dimension, translate in sheets:
         ws = wb.add_worksheet(name[:31])
         ws.write(0, 0, i18n.t(title_zh, title_en), bold)
+        styles = []  # each column's number format: the column's default and its cells' style
         for j, col in enumerate(frame.columns):
             zh, en, kind = COLUMNS.get(col, (col, col, "text"))
             label = i18n.t(zh, en, sep="\n")
@@ -58,11 +59,10 @@ def write_workbook(
             width = max(
                 10, min(40, max((len(str(v)) for v in frame[col].head(200).to_list() if v is not None), default=8) + 2)
             )
-            ws.set_column(j, j, width, fmts.get(kind))
+            styles.append(fmts.get(kind))
+            ws.set_column(j, j, width, styles[-1])
         ws.set_row(2, 32)
-        body = _prepare(frame, dimension, translate, i18n)
-        styles = [fmts.get(COLUMNS.get(col, (col, col, "text"))[2]) for col in frame.columns]
-        _write_rows(ws, body, styles)
+        _write_rows(ws, _prepare(frame, dimension, translate, i18n), styles)
         ws.freeze_panes(3, 0)
         if frame.width:
             ws.autofilter(2, 0, 2 + frame.height, frame.width - 1)
@@ -72,7 +72,7 @@ def write_workbook(
 
 
 def _write_rows(ws, body: pl.DataFrame, styles: list, first_row: int = 3) -> None:
-    """The body's rows from ``first_row`` on: as XML built column-wise by Polars (``_rows_xml``) where
+    """The body's rows from ``first_row`` on: as XML built column-wise by Polars (``_write_rows_xml``) where
     every value is plain, else cell by cell through xlsxwriter. ``styles``: each column's format."""
     if body.height and _plain_values(body):
         _write_rows_xml(ws, body, styles, first_row)
@@ -145,9 +145,12 @@ def _cell_xml(name: str, dtype, j: int, style, row_ref: pl.Expr) -> pl.Expr:
 def _numbers_as_text(chunk: pl.DataFrame) -> pl.DataFrame:
     """Floats and datetimes (as Excel serial dates: days since 1899-12-30) as xlsxwriter writes a number:
     16 significant digits (``%.16G``), so every cell reads back as the same double."""
-    days = {n: (pl.col(n) - pl.lit(_EXCEL_EPOCH)).dt.total_microseconds() / 86_400_000_000 for n in chunk.columns}
     floats = chunk.select(
-        [days[n] if isinstance(t, pl.Datetime) else pl.col(n) for n, t in chunk.schema.items() if _float_like(t)]
+        (pl.col(n) - pl.lit(_EXCEL_EPOCH)).dt.total_microseconds() / 86_400_000_000
+        if isinstance(t, pl.Datetime)
+        else pl.col(n)
+        for n, t in chunk.schema.items()
+        if _float_like(t)
     )
     texts = [
         pl.Series(n, [None if v is None else f"{v:.16G}" for v in floats[n].to_list()], dtype=pl.String)
