@@ -4,12 +4,10 @@
 
 import dagster as dg
 import duckdb
-import polars as pl
 
 from assets.metadata import markdown_table
 from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
 from scorecard.contracts import DATASETS
-from scorecard.feedback import ledger_from_warehouse, write_feedback
 from scorecard.reasons import explain
 
 PREVIEW_ROWS = 20
@@ -17,6 +15,8 @@ PREVIEW_ROWS = 20
 
 def quarantine_preview(con: duckdb.DuckDBPyConnection, dataset: str) -> dg.MarkdownMetadataValue:
     """The first 20 quarantined rows of a dataset: file, row, column, value, reason in Chinese and English."""
+    import polars as pl
+
     rows = con.sql(
         "SELECT source_file, source_row, column_name, value, reason_code, reason FROM raw.quarantine "
         f"WHERE dataset = $d ORDER BY source_file, source_row LIMIT {PREVIEW_ROWS}",
@@ -50,6 +50,10 @@ def quarantine_preview(con: duckdb.DuckDBPyConnection, dataset: str) -> dg.Markd
 def feedback_workbooks(
     context: dg.AssetExecutionContext, warehouse: Warehouse, paths: ScorecardPaths
 ) -> dg.MaterializeResult:
+    import polars as pl
+
+    from scorecard.feedback import ledger_from_warehouse, write_feedback
+
     with warehouse.get_connection() as con:
         ensure_schemas(con)
         ledger, projects = ledger_from_warehouse(con)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
-import polars as pl
+
+if TYPE_CHECKING:  # polars is imported by the assets that run, not when the definitions load
+    import polars as pl
 
 
 def markdown_table(frame: pl.DataFrame, limit: int = 10) -> dg.MarkdownMetadataValue:

@@ -10,7 +10,6 @@ the table and writes nothing. None of them changes an official score.
 """
 
 import dagster as dg
-import polars as pl
 
 from assets.metadata import counts_md, markdown_table
 from assets.yearly import yearly_asset
@@ -160,7 +159,7 @@ def _analysis_asset(name: str) -> dg.AssetsDefinition:
         with warehouse.get_connection() as con:
             ensure_schemas(con)
             rows = {year: run_step(con, step, year, rubric) for year in years}
-            preview: pl.DataFrame = con.sql(preview_sql, params={"years": years}).pl()
+            preview = con.sql(preview_sql, params={"years": years}).pl()
             headline = _headline(con, table, years)
             result = validate_years(con, table, years, rubric)
         yield dg.MaterializeResult(

@@ -8,8 +8,9 @@ downstream of every asset they check; materializing it reads the ledger and repo
 year of ``mart.data_quality_summary`` and ``mart.quarantine_summary`` (DDL: ``sql/quality/schema.sql``).
 """
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
-import polars as pl
 
 from assets.metadata import markdown_table
 from assets.raw import raw_key
@@ -18,6 +19,9 @@ from pipelines.partitions import years_of
 from pipelines.resources import Warehouse, ensure_schemas
 from scorecard.contracts import DATASETS
 from scorecard.quality.suites import all_suites
+
+if TYPE_CHECKING:  # polars is imported when an asset runs, not when the definitions load
+    import polars as pl
 
 # every asset the checks record in the ledger, in suite order
 CHECKED_ASSETS = list(dict.fromkeys(dg.AssetKey(list(s.asset)) for s in all_suites().values()))
@@ -39,6 +43,8 @@ GROUP BY dataset ORDER BY dataset
     "Materializing it only reads the ledger: rows recorded per dataset for the review year.",
 )
 def data_quality(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    import polars as pl
+
     from scorecard.quality.ledger import ensure_quality_tables
 
     years = years_of(context)
@@ -66,6 +72,8 @@ def data_quality(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
     "and the raw datasets' load log and quarantine.",
 )
 def data_quality_summary(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    import polars as pl
+
     from scorecard.quality.ledger import summarize_quality
 
     years = years_of(context)
@@ -79,10 +87,10 @@ def data_quality_summary(context: dg.AssetExecutionContext, warehouse: Warehouse
     return dg.MaterializeResult(metadata=_summary_metadata(years, summary, quarantine))
 
 
-def _summary_metadata(years: list[int], summary: pl.DataFrame, quarantine: pl.DataFrame) -> dict:
+def _summary_metadata(years: list[int], summary: "pl.DataFrame", quarantine: "pl.DataFrame") -> dict:
     """Every review year of the run, not only the last: totals over the years, tables per year."""
 
-    def total(frame: pl.DataFrame, column: str) -> int:
+    def total(frame: "pl.DataFrame", column: str) -> int:
         return int(frame[column].sum()) if frame.height else 0
 
     return {

@@ -7,13 +7,11 @@ the problem, and leaves the warehouse as it was.
 """
 
 import dagster as dg
-import polars as pl
 
 from assets.feedback import quarantine_preview
 from assets.metadata import counts_md, markdown_table
 from pipelines.resources import WRITER_POOL, ScorecardPaths, Warehouse, ensure_schemas
 from scorecard.contracts import DATASETS, Dataset
-from scorecard.ingest import load_dataset
 
 
 def raw_key(name: str) -> dg.AssetKey:
@@ -44,6 +42,10 @@ def _ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
         ),
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: Warehouse, paths: ScorecardPaths) -> dg.MaterializeResult:
+        import polars as pl  # the ingest's libraries load when it runs, not with the definitions
+
+        from scorecard.ingest import load_dataset
+
         with warehouse.get_connection() as con:
             ensure_schemas(con)
             summary = load_dataset(con, dataset, paths.raw, load_id=context.run_id[:12])

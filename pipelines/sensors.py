@@ -35,7 +35,6 @@ from pipelines.partitions import FIRST_REVIEW_YEAR
 from pipelines.resources import ScorecardPaths
 from pipelines.schedules import REVIEW_TIMEZONE, automation_default_status
 from scorecard.files import file_sha256
-from scorecard.reader import ingested_files
 from scorecard.settings import get_settings
 
 SETTLE_SECONDS = 10
@@ -50,6 +49,8 @@ def default_sensor_status() -> dg.DefaultSensorStatus:
 # ----------------------------------------------------------------------------- raw folder state
 def folder_state(raw_dir: Path, previous: dict | None = None) -> dict[str, dict]:
     """name → {size, mtime_ns, sha256}; a file whose size and mtime are unchanged keeps its hash."""
+    from scorecard.reader import ingested_files  # the reader loads polars: not when the definitions load
+
     previous = previous or {}
     state: dict[str, dict] = {}
     for path in ingested_files(raw_dir):
@@ -98,6 +99,8 @@ def _load_cursor(cursor: str | None) -> dict[str, dict]:
     ),
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext, paths: ScorecardPaths):
+    from scorecard.reader import ingested_files
+
     raw_dir = paths.raw
     old = _load_cursor(context.cursor)
     now = time.time()

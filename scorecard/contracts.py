@@ -8,6 +8,7 @@ dataset table. There is no second list of columns anywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from scorecard import codes
 
@@ -18,6 +19,10 @@ TEXT, ID, CODE, INT, DECIMAL, DATE, BOOL, PERIOD = "text", "id", "code", "int", 
 # marts (docs/scoring.md §10). A value written with more than DECIMAL_SCALE decimals is quarantined,
 # never silently rounded.
 DECIMAL_PRECISION, DECIMAL_SCALE = 18, 4
+
+# Plausibility limits of every date and text cell (a cell outside them is quarantined).
+MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2100, 12, 31)
+MAX_TEXT = 2000  # characters; a longer cell is almost certainly a paste error
 
 DUCKDB_TYPES = {
     TEXT: "VARCHAR",

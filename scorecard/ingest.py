@@ -29,6 +29,9 @@ from scorecard.contracts import (
     DECIMAL_SCALE,
     ID,
     INT,
+    MAX_DATE,
+    MAX_TEXT,
+    MIN_DATE,
     PERIOD,
     TEXT,
     Column,
@@ -38,8 +41,6 @@ from scorecard.db import transaction
 from scorecard.hooks import crash_point  # noqa: F401 (re-exported for tests)
 from scorecard.reader import EXTRA, ROW, RawFile, dataset_files, file_sha256, read_file
 
-MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2100, 12, 31)
-MAX_TEXT = 2000  # characters; a longer cell is almost certainly a paste error
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "是", "对", "√")
 FALSE_WORDS = ("false", "f", "0", "no", "n", "否", "")
 EXCEL_EPOCH = date(1899, 12, 30)

@@ -9,8 +9,21 @@ from __future__ import annotations
 
 import re
 
-from scorecard.contracts import BOOL, CODE, DATE, DECIMAL, ID, INT, PERIOD, TEXT, Column, Dataset
-from scorecard.ingest import MAX_DATE, MAX_TEXT, MIN_DATE
+from scorecard.contracts import (
+    BOOL,
+    CODE,
+    DATE,
+    DECIMAL,
+    ID,
+    INT,
+    MAX_DATE,
+    MAX_TEXT,
+    MIN_DATE,
+    PERIOD,
+    TEXT,
+    Column,
+    Dataset,
+)
 
 TYPE_ZH = {
     TEXT: "文本",

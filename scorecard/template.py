@@ -25,8 +25,22 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from scorecard.contracts import BOOL, CODE, DATASETS, DATE, DECIMAL, ID, INT, PERIOD, TEXT, Column, Dataset
-from scorecard.ingest import MAX_DATE, MAX_TEXT, MIN_DATE
+from scorecard.contracts import (
+    BOOL,
+    CODE,
+    DATASETS,
+    DATE,
+    DECIMAL,
+    ID,
+    INT,
+    MAX_DATE,
+    MAX_TEXT,
+    MIN_DATE,
+    PERIOD,
+    TEXT,
+    Column,
+    Dataset,
+)
 from scorecard.reader import EXAMPLE_MARKER
 from scorecard.reasons import TYPE_ZH, column_rules_zh, format_zh, hint_zh, labels, rule_zh
 

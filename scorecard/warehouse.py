@@ -6,13 +6,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from scorecard import codes
 from scorecard.contracts import DATASETS, DUCKDB_TYPES, Dataset
 from scorecard.db import run_sql, sql_files
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # The code dimensions are built from ``scorecard.codes`` (no SQL file, no input table).
 CODE_DIMENSIONS = {
@@ -133,6 +136,8 @@ def _stale_types(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> bool:
 
 
 def code_dimension(name: str) -> pl.DataFrame:
+    import polars as pl
+
     if name == "dim_indicator":
         return pl.DataFrame(
             [(k, zh, en, kind, unit) for k, (zh, en, kind, unit) in codes.INDICATORS.items()],

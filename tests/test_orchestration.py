@@ -395,3 +395,20 @@ def test_single_run_backfill_2017_2019_gives_the_same_rows_as_three_runs(ingeste
     assert years == [2017, 2018, 2019]
     assert len(rows_one) > 0
     assert rows_one == rows_three
+
+
+# ----------------------------------------------------------------------------- definitions load light
+
+
+def test_definitions_load_without_the_data_libraries():
+    """The UI, the daemon and `dagster definitions validate` load the definitions often: the data
+    libraries (polars, pandas, GX, xlsxwriter, plotly, WeasyPrint) load when an asset runs."""
+    import subprocess
+    import sys
+
+    heavy = ("polars", "pandas", "great_expectations", "xlsxwriter", "plotly", "weasyprint", "openpyxl")
+    code = f"import sys, pipelines.definitions as d; assert d.defs; print([m for m in {heavy!r} if m in sys.modules])"
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -22,9 +22,11 @@ import zipfile
 from pathlib import Path
 
 import xlsxwriter
-from raw_columns import PROJECT_COLUMNS, PROJECT_ZH
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # run as a script, or imported as badinput.make_fixtures by a test alone
+from raw_columns import PROJECT_COLUMNS, PROJECT_ZH  # noqa: E402
+
 FILES = HERE / "files"
 BASE = HERE / "base"  # the good files a case is loaded on top of (projects for the facts)
 FIXED = dt.datetime(2020, 1, 1)
