@@ -107,10 +107,11 @@ def load_frames(
 
     With ``expectations``, only the columns those rules read and (``with_index``) the frame's index
     columns are loaded (DuckDB pushes the projection down): at national scale a `SELECT *` of the
-    largest table into pandas is gigabytes of strings (lineage hashes included) that no rule reads."""
+    largest table into pandas is gigabytes of strings (lineage hashes included) that no rule reads.
+    Without the index, the rows are not sorted by the frame's ``order_by`` either (only counted)."""
     frames = {}
     for name in sorted(names):
-        sql = suite.frames[name].sql
+        sql = suite.frames[name].query(ordered=with_index)
         rel = con.sql(sql, params=_bind(sql, params) or None)
         if expectations is not None:
             wanted = set(suite.frames[name].index) if with_index else set()
