@@ -2,8 +2,10 @@
 
 GX is imported here, lazily, inside :func:`validate` (``import great_expectations`` takes ~5 s; the
 Dagster definitions must load without it). The pandas route is used: DuckDB queries each of the
-suite's frames into a pandas DataFrame, an ephemeral GX context validates it (docs/architecture.md: the
-SQL route on DuckDB silently fails every expectation).
+suite's frames into a pandas DataFrame (through Arrow, :func:`to_pandas`), an ephemeral GX context
+validates it (docs/architecture.md: the SQL route on DuckDB silently fails every expectation).
+:func:`run_suite` validates every rule on frames of only the columns the rules read, then the failed
+rules again on the frames with their index columns, for the examples (docs/quality.md, Performance).
 
     result = run_suite(con, suite("raw.projects"))
     result.success, result.failed[0].name, result.failed[0].unexpected_count, result.failed[0].examples
