@@ -29,7 +29,7 @@ from scoring_fixtures import add, build, pay, project, report, scored, warehouse
 
 from scorecard.contracts import DATASETS
 from scorecard.quality.ledger import summarize_quality, write_ledger
-from scorecard.quality.runner import _plain, load_frames, run_suite, validate, value_sets
+from scorecard.quality.runner import _plain, examples_json, load_frames, run_suite, validate, value_sets
 from scorecard.quality.suites import ERROR, WARN, Expectation, all_suites, suite
 from scorecard.settings import DEFAULT_RUBRIC, PROJECT_ROOT
 
@@ -237,6 +237,129 @@ def test_suite_passes_clean_and_each_rule_fails_on_its_broken_row(clean_run, nam
         wanted = [{c: _plain(df.loc[i, c]) for c in ident} for i in rows]
         got = [{c: ex.get(c) for c in ident} for ex in r.examples if isinstance(ex, dict)]
         assert any(w in got for w in wanted), (e.key, wanted, r.examples)
+
+
+def _single_pass(con: duckdb.DuckDBPyConnection, s, severity: str, params: dict | None = None):
+    """The suite validated as the runner did before it counted first: every frame with its index
+    columns and in its order, one SUMMARY pass (the reference the two passes must reproduce)."""
+    chosen = s.by_severity(severity)
+    frames = load_frames(con, s, {e.frame for e in chosen}, params, expectations=chosen)
+    return validate(s, frames, severity, value_sets=value_sets(con, chosen))
+
+
+def _ledger_fields(result) -> list[tuple]:
+    """What the ledger records of each result (the examples as the ledger's JSON text)."""
+    return [(r.key, r.success, r.element_count, r.unexpected_count, examples_json(r), r.error) for r in result.results]
+
+
+def test_frames_reach_pandas_as_duckdb_df_gives_them(clean_run):
+    from scorecard.quality.runner import _bind, to_pandas
+    from scorecard.rubric import load_rubric
+
+    _, db, _ = clean_run
+    params = {**load_rubric().params(), "review_years": [YEAR]}
+    with duckdb.connect(str(db), read_only=True) as con:
+        for s in all_suites().values():
+            for f in s.frames.values():
+                sql = f.query()
+                expected = con.sql(sql, params=_bind(sql, params) or None).df()
+                got = to_pandas(con, con.sql(sql, params=_bind(sql, params) or None))
+                assert list(got.dtypes) == list(expected.dtypes), (s.name, f.name)
+                if not f.order_by and not got.equals(expected):  # a join without ORDER BY has no fixed order
+                    got, expected = (x.sort_values(list(x.columns)).reset_index(drop=True) for x in (got, expected))
+                pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        # a string column without a value, and no rows at all, are object columns in .df()
+        for sql in (
+            "SELECT NULL::VARCHAR AS s, 'x' AS t, 1.5::DECIMAL(18, 4) AS d FROM range(3)",
+            "SELECT NULL::VARCHAR AS s, 'x' AS t, 1.5::DECIMAL(18, 4) AS d FROM range(3) WHERE false",
+        ):
+            expected, got = con.sql(sql).df(), to_pandas(con, con.sql(sql))
+            assert list(got.dtypes) == list(expected.dtypes) and got.equals(expected), sql
+
+
+def _plant(con: duckdb.DuckDBPyConnection, table: str, rowid: int, assignment: str, params=None) -> dict:
+    """Change one row (by rowid) and return it as it now is."""
+    con.execute(f"UPDATE {table} SET {assignment} WHERE rowid = {rowid}", params)
+    rel = con.sql(f"SELECT * FROM {table} WHERE rowid = {rowid}")
+    return dict(zip(rel.columns, rel.fetchall()[0]))
+
+
+def _example(row: dict, *columns: str) -> dict:
+    return {c: _plain(row[c]) for c in columns}
+
+
+def test_planted_failures_give_the_counts_and_examples_of_one_summary_pass(clean_run, tmp_path):
+    """Bad rows of each rule kind in a copy of the clean warehouse: the runner's two passes (counts on
+    narrow frames, then examples) give exactly the counts and examples of one SUMMARY pass."""
+    _, clean_db, _ = clean_run
+    db = tmp_path / "planted.duckdb"
+    shutil.copy(clean_db, db)
+    key = ("project_id", "period", "indicator", "_source_file", "_source_row")
+    with duckdb.connect(str(db)) as con:
+        null_key = _plant(con, "raw.kpi_actuals", 0, "project_id = NULL")
+        bad_code = _plant(con, "raw.kpi_actuals", 1, "indicator = 'bogus'")
+        bad_period = _plant(con, "raw.kpi_actuals", 2, "period = '2019Q5'")
+        unknown = _plant(con, "raw.kpi_actuals", 3, "project_id = 'P404'")
+        empty = _plant(con, "raw.kpi_actuals", 4, "project_id = ''")
+        dup_a = dict(zip(key, con.sql(f"SELECT {', '.join(key)} FROM raw.kpi_actuals WHERE rowid = 5").fetchall()[0]))
+        dup_b = _plant(
+            con, "raw.kpi_actuals", 6, "project_id = $1, period = $2, indicator = $3", list(dup_a.values())[:3]
+        )
+        negative = _plant(con, "raw.kpi_actuals", 7, "value = -1")
+        s = suite("raw.kpi_actuals")
+        got = run_suite(con, s, severity=ERROR)
+        assert _ledger_fields(got) == _ledger_fields(_single_pass(con, s, ERROR))
+        failed = {r.key: (r.unexpected_count, r.examples) for r in got.failed}
+        assert failed == {
+            "not_null:project_id": (1, [_example(null_key, *key)]),
+            "not_empty:project_id": (1, [_example(empty, *key)]),
+            "in_set:indicator": (1, [_example(bad_code, "indicator", *key[:2], *key[3:])]),
+            "period_format:period": (1, [_example(bad_period, "period", "project_id", *key[2:])]),
+            "between:value": (1, [{"value": -1.0, **_example(negative, *key)}]),
+            "unique_key:project_id,period,indicator": (2, [_example(dup_a, *key), _example(dup_b, *key)]),
+            "known_project:unknown_project_id": (
+                2,
+                [
+                    {"unknown_project_id": "P404", **_example(unknown, *key)},
+                    {"unknown_project_id": "", **_example(empty, *key)},
+                ],
+            ),
+        }
+        # an integer column out of its range, and a row rule (a pair of dates)
+        year = _plant(con, "raw.expert_reviews", 0, "review_year = 1999")  # INTEGER: int32 in pandas
+        dates = _plant(con, "raw.projects", 0, "end_date = start_date")
+        for name, rule, row, columns in (
+            (
+                "raw.expert_reviews",
+                "between:review_year",
+                year,
+                ("review_year", "project_id", "expert_id", "_source_row"),
+            ),
+            ("raw.projects", "end_after_start:end_date,start_date", dates, ("end_date", "project_id")),
+        ):
+            s = suite(name)
+            got = run_suite(con, s, severity=ERROR)
+            assert _ledger_fields(got) == _ledger_fields(_single_pass(con, s, ERROR))
+            (failure,) = got.failed
+            assert (failure.key, failure.unexpected_count) == (rule, 1)
+            assert _example(row, *columns).items() <= failure.examples[0].items()
+        # decreasing cumulative actuals in two projects: the examples follow the frame's order_by
+        last_actuals = con.sql(
+            "SELECT project_id, indicator, max(period) FROM fact_kpi GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL DESC"
+        ).fetchall()
+        pids = sorted({r[0] for r in last_actuals})[-2:]
+        for pid in pids:
+            _, indicator, period = next(r for r in last_actuals if r[0] == pid)
+            con.execute(
+                "UPDATE fact_kpi SET value = value - 1000000 WHERE project_id = $1 AND indicator = $2 AND period = $3",
+                [pid, indicator, period],
+            )
+        s = suite("fact_kpi")
+        got = run_suite(con, s, severity=WARN)
+        assert _ledger_fields(got) == _ledger_fields(_single_pass(con, s, WARN))
+        decreasing = got.result("kpi_not_decreasing")
+        assert decreasing.unexpected_count == 2
+        assert [ex["project_id"] for ex in decreasing.examples] == pids
 
 
 def test_suites_are_derived_from_the_contracts():

@@ -56,12 +56,18 @@ KNOWN_EXPECTATIONS = {
 
 @dataclass(frozen=True)
 class Frame:
-    """A DataFrame to validate: a DuckDB query (``$name`` parameters bound at run time) and the
-    columns that identify a row in the examples of a failed expectation."""
+    """A DataFrame to validate: a DuckDB query (``$name`` parameters bound at run time), the columns
+    that identify a row in the examples of a failed expectation, and the row order those examples
+    follow (``order_by``, an ORDER BY list: a rule's examples are its first failing rows)."""
 
     name: str
     sql: str
     index: tuple[str, ...] = ()
+    order_by: str = ""
+
+    def query(self, ordered: bool = True) -> str:
+        """The frame's query, sorted by ``order_by`` unless ``ordered`` is False (counting needs no order)."""
+        return f"{self.sql}\nORDER BY {self.order_by}" if ordered and self.order_by else self.sql
 
 
 @dataclass
@@ -372,7 +378,7 @@ def yaml_suite(name: str, spec: dict) -> Suite:
     where = " WHERE review_year IN (SELECT unnest($review_years))" if spec.get("partitioned") else ""
     frames["table"] = Frame("table", f"SELECT * FROM {table}{where}", index)
     for fname, f in (spec.get("frames") or {}).items():
-        frames[fname] = Frame(fname, f["sql"].strip(), tuple(f.get("index", ())))
+        frames[fname] = Frame(fname, f["sql"].strip(), tuple(f.get("index", ())), f.get("order_by", ""))
     expectations += [_rule(name, r) for r in spec.get("expectations") or []]
     for e in expectations:
         if e.frame not in frames:
