@@ -115,22 +115,29 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
 
     A raw table whose column types differ from its contract (a warehouse written before money became
     DECIMAL) is dropped with its load state, so the next ingest reloads it with the contract's types.
+    Every asset calls this (through ``ensure_schemas``), so the types are read in one catalog query.
     """
     run_sql(con, "raw/schema.sql")
+    found = raw_column_types(con)
     for dataset in DATASETS.values():
-        if _stale_types(con, dataset):
+        if _stale_types(found.get(dataset.name, {}), dataset):
             con.execute(f"DROP TABLE raw.{dataset.name}")
             con.execute("DELETE FROM raw.load_state WHERE dataset = ?", [dataset.name])
         con.execute(raw_table_ddl(dataset))
 
 
-def _stale_types(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> bool:
-    found = dict(
-        con.sql(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = $t",
-            params={"t": dataset.name},
-        ).fetchall()
-    )
+def raw_column_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """table -> column -> DuckDB type of the tables of the ``raw`` schema."""
+    found: dict[str, dict[str, str]] = {}
+    for table, column, data_type in con.sql(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name = 'raw' AND database_name = current_database()"
+    ).fetchall():
+        found.setdefault(table, {})[column] = data_type
+    return found
+
+
+def _stale_types(found: dict[str, str], dataset: Dataset) -> bool:
     want = {c.name: DUCKDB_TYPES[c.type].replace(" ", "") for c in dataset.columns}
     return bool(found) and any(found.get(name, "").replace(" ", "") != typ for name, typ in want.items())
 
