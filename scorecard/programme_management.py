@@ -87,8 +87,9 @@ def _expected_connection() -> duckdb.DuckDBPyConnection:
 
 def _columns_of(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
     rows = con.sql(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'mart' "
-        "AND table_catalog = current_database() AND table_name IN (SELECT unnest($t)) ORDER BY table_name, ordinal_position",
+        # the catalog functions, not information_schema: the same rows in a tenth of the time (every asset asks)
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'mart' "
+        "AND database_name = current_database() AND table_name IN (SELECT unnest($t)) ORDER BY table_name, column_index",
         params={"t": list(tables)},
     ).fetchall()
     out: dict[str, list[tuple[str, str]]] = {}
@@ -105,8 +106,8 @@ def signals_available(con: duckdb.DuckDBPyConnection) -> bool:
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         con.sql(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = $s AND table_name = $t "
-            "AND table_catalog = current_database()",
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t "
+            "AND database_name = current_database()",
             params={"s": schema, "t": table},
         ).fetchall()[0][0]
     )
