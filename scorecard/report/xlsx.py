@@ -4,10 +4,18 @@ the year. Headers are Chinese with the English below; 万元 as ``#,##0.00``, ra
 from __future__ import annotations
 
 import datetime as dt
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 
 from scorecard.report.data import COLUMNS
@@ -16,6 +24,30 @@ from scorecard.report.tables import CODE_TABLES
 
 FORMATS = {"money": "#,##0.00", "num": "#,##0.00", "pct": "0.0%", "int": "#,##0", "year": "0", "date": "yyyy-mm-dd"}
 CODE_COLUMNS = CODE_TABLES  # one map of coded columns to their code table (tables.py)
+# The zip's deflate level. At 100,000 projects the sheets are 385 MB of XML: zlib's default (6) takes
+# 4.9 CPU-s to make 49 MB of them, level 1 1.6 s for 62 MB (docs/report.md, "The XLSX at scale").
+ZIP_LEVEL = 1
+
+
+class _LevelZipFile(zipfile.ZipFile):
+    """A ZipFile whose members are deflated at ``ZIP_LEVEL`` unless told otherwise."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("compresslevel", ZIP_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
+class Workbook(xlsxwriter.Workbook):
+    """xlsxwriter's workbook, zipped at ``ZIP_LEVEL``: xlsxwriter has no option for the level, so its
+    zip step (``_store_workbook``) is given a ZipFile that defaults to it, for that call only."""
+
+    def _store_workbook(self) -> None:
+        default = xlsxwriter.workbook.ZipFile
+        xlsxwriter.workbook.ZipFile = _LevelZipFile
+        try:
+            super()._store_workbook()
+        finally:
+            xlsxwriter.workbook.ZipFile = default
 
 
 def write_workbook(
@@ -23,7 +55,7 @@ def write_workbook(
 ) -> dict[str, int]:
     """``sheets``: (sheet name, title zh, title en, frame, dimension of dimension_value, translate codes).
     Returns rows written per sheet."""
-    wb = xlsxwriter.Workbook(
+    wb = Workbook(
         str(path),
         {
             "nan_inf_to_errors": True,
@@ -190,3 +222,44 @@ def _prepare(frame: pl.DataFrame, dimension: str | None, translate: bool, i18n: 
         elif dtype == pl.Date:
             exprs.append(pl.col(col).cast(pl.Datetime("us")))
     return frame.with_columns(exprs) if exprs else frame
+
+
+class WorkbookProcess:
+    """``write_workbook`` in a child process (a fresh interpreter, ``python -m scorecard.report.xlsx``),
+    so that the parent can print the PDF meanwhile (build.py). Not a fork: a forked child inherits
+    Polars' and DuckDB's thread pools without their threads and can hang in them. The sheets go to
+    the child pickled in a file, its rows per sheet and time come back the same way, its stderr is a
+    file (a chatty child cannot block)."""
+
+    def __init__(self, path: Path, sheets: list[tuple], i18n: I18n):
+        self.folder = Path(tempfile.mkdtemp(prefix="scorecard-xlsx-"))
+        (self.folder / "args").write_bytes(pickle.dumps((Path(path), sheets, i18n)))
+        cmd = [sys.executable, "-m", "scorecard.report.xlsx", str(self.folder)]
+        with open(self.folder / "err", "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+
+    def result(self) -> tuple[dict[str, int], float]:
+        """Wait for the child: (rows per sheet, its seconds); RuntimeError with the child's own error
+        if it failed."""
+        if self.proc.wait():
+            text = (self.folder / "err").read_text(errors="replace").strip()[-2000:]
+            raise RuntimeError(f"the XLSX failed (its process exited with code {self.proc.returncode}):\n{text}")
+        return pickle.loads((self.folder / "result").read_bytes())
+
+    def close(self) -> None:
+        """Kill the child if it is still running (the parent failed or was interrupted); remove its files."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _workbook_child(folder: Path) -> None:
+    path, sheets, i18n = pickle.loads((folder / "args").read_bytes())
+    t = time.perf_counter()
+    counts = write_workbook(path, sheets, i18n)
+    (folder / "result").write_bytes(pickle.dumps((counts, time.perf_counter() - t)))
+
+
+if __name__ == "__main__":
+    _workbook_child(Path(sys.argv[1]))
