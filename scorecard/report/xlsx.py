@@ -228,12 +228,15 @@ class WorkbookProcess:
     """``write_workbook`` in a child process (a fresh interpreter, ``python -m scorecard.report.xlsx``),
     so that the parent can print the PDF meanwhile (build.py). Not a fork: a forked child inherits
     Polars' and DuckDB's thread pools without their threads and can hang in them. The sheets go to
-    the child pickled in a file, its rows per sheet and time come back the same way, its stderr is a
-    file (a chatty child cannot block)."""
+    the child in files (the frames as Arrow IPC, the rest pickled), its rows per sheet and time come
+    back pickled, its stderr is a file (a chatty child cannot block)."""
 
     def __init__(self, path: Path, sheets: list[tuple], i18n: I18n):
         self.folder = Path(tempfile.mkdtemp(prefix="scorecard-xlsx-"))
-        (self.folder / "args").write_bytes(pickle.dumps((Path(path), sheets, i18n)))
+        for k, sheet in enumerate(sheets):  # Arrow IPC: at 100,000 projects 0.3 CPU-s against pickle's 0.7
+            sheet[3].write_ipc(self.folder / f"{k}.arrow", compression="uncompressed")
+        others = [sheet[:3] + sheet[4:] for sheet in sheets]
+        (self.folder / "args").write_bytes(pickle.dumps((Path(path), others, i18n)))
         cmd = [sys.executable, "-m", "scorecard.report.xlsx", str(self.folder)]
         with open(self.folder / "err", "wb") as err:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
@@ -255,8 +258,10 @@ class WorkbookProcess:
 
 
 def _workbook_child(folder: Path) -> None:
-    path, sheets, i18n = pickle.loads((folder / "args").read_bytes())
     t = time.perf_counter()
+    path, others, i18n = pickle.loads((folder / "args").read_bytes())
+    frames = [pl.read_ipc(folder / f"{k}.arrow") for k in range(len(others))]
+    sheets = [sheet[:3] + (frame,) + sheet[3:] for sheet, frame in zip(others, frames)]
     counts = write_workbook(path, sheets, i18n)
     (folder / "result").write_bytes(pickle.dumps((counts, time.perf_counter() - t)))
 
