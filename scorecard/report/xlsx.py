@@ -4,6 +4,7 @@ the year. Headers are Chinese with the English below; 万元 as ``#,##0.00``, ra
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pickle
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 import xlsxwriter.workbook
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
 from scorecard.report.data import COLUMNS
@@ -37,9 +39,32 @@ class _LevelZipFile(zipfile.ZipFile):
         super().__init__(*args, **kwargs)
 
 
+class Worksheet(xlsxwriter.worksheet.Worksheet):
+    """xlsxwriter's worksheet, whose rows (kept in a temporary file in constant_memory mode) are copied
+    into the sheet's XML as bytes: xlsxwriter reads them back as text, decoding and encoding every
+    byte again (at 100,000 projects, 385 MB: about 2 CPU-s)."""
+
+    def _write_optimized_sheet_data(self) -> None:
+        if self.dim_rowmin is None or not hasattr(self.fh, "buffer"):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.fh.flush()
+        self.row_data_fh.flush()
+        self.row_data_fh.buffer.seek(0)
+        shutil.copyfileobj(self.row_data_fh.buffer, self.fh.buffer, 1 << 20)
+        self.row_data_fh.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+
+
 class Workbook(xlsxwriter.Workbook):
     """xlsxwriter's workbook, zipped at ``ZIP_LEVEL``: xlsxwriter has no option for the level, so its
-    zip step (``_store_workbook``) is given a ZipFile that defaults to it, for that call only."""
+    zip step (``_store_workbook``) is given a ZipFile that defaults to it, for that call only. Its
+    sheets are ``Worksheet``s."""
+
+    def add_worksheet(self, name: str | None = None, worksheet_class=None):
+        return super().add_worksheet(name, worksheet_class or Worksheet)
 
     def _store_workbook(self) -> None:
         default = xlsxwriter.workbook.ZipFile
@@ -207,7 +232,8 @@ def _write_rows_xml(ws, body: pl.DataFrame, styles: list, first_row: int) -> Non
         row_ref = pl.int_range(first_row + 1 + start, first_row + 1 + start + chunk.height).cast(pl.String)
         cells = [_cell_xml(n, t, j, styles[j], row_ref) for j, (n, t) in enumerate(body.schema.items())]
         rows = chunk.select(pl.concat_str([pl.lit('<row r="'), row_ref, pl.lit('">'), *cells, pl.lit("</row>")]))
-        ws.fh.write("".join(rows.to_series().to_list()))
+        ws.fh.flush()  # the rows as UTF-8 bytes, straight from Polars (no Python string of them)
+        rows.write_csv(ws.fh.buffer, include_header=False, quote_style="never", line_terminator="")
     ws.previous_row = last_row
 
 
