@@ -466,15 +466,17 @@ def recommendations(con: duckdb.DuckDBPyConnection, year: int, lang: str = "zh+e
     reason_col = "text_en" if lang == "en" else "text_zh"
     rows = con.sql(
         f"""
-        WITH rs AS (SELECT project_id, string_agg({reason_col}, ' · ' ORDER BY rule_code) AS reasons
-                    FROM mart.review_reason WHERE review_year = ? GROUP BY project_id),
-        ranked AS (SELECT r.project_id, p.project_name, p.field, p.department, r.total_score, r.grade, r.flags,
-                          r.recommendation, r.clawback_wan, rs.reasons,
+        WITH ranked AS (SELECT r.project_id, p.project_name, p.field, p.department, r.total_score, r.grade, r.flags,
+                          r.recommendation, r.clawback_wan,
                           row_number() OVER (PARTITION BY r.recommendation ORDER BY r.total_score ASC NULLS FIRST, r.project_id) AS k
-                   FROM mart.project_review r JOIN dim_project p USING (project_id) LEFT JOIN rs USING (project_id)
-                   WHERE r.review_year = ?)
-        SELECT * EXCLUDE (k) FROM ranked WHERE k <= ? ORDER BY recommendation, k""",
-        params=[year, year, cap],
+                   FROM mart.project_review r JOIN dim_project p USING (project_id)
+                   WHERE r.review_year = ?),
+        shown AS (SELECT * FROM ranked WHERE k <= ?),
+        rs AS (SELECT project_id, string_agg({reason_col}, ' · ' ORDER BY rule_code) AS reasons
+               FROM mart.review_reason WHERE review_year = ? AND project_id IN (SELECT project_id FROM shown)
+               GROUP BY project_id)
+        SELECT s.* EXCLUDE (k), rs.reasons FROM shown s LEFT JOIN rs USING (project_id) ORDER BY s.recommendation, s.k""",
+        params=[year, cap, year],
     )
     cols = rows.columns
     items = [list(r) for r in rows.fetchall()]

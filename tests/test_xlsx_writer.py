@@ -5,14 +5,19 @@ through xlsxwriter itself."""
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import zipfile
+import zlib
 from decimal import Decimal
 
 import openpyxl
 import polars as pl
 import pytest
 import xlsxwriter
+import xlsxwriter.workbook
 
 from scorecard.report import xlsx
+from scorecard.report.i18n import I18n
 
 FRAME = pl.DataFrame(
     {
@@ -92,3 +97,57 @@ def test_the_fast_writer_writes_the_same_as_xlsxwriter_for_a_special_frame(tmp_p
         wb.close()
     assert _cells(paths[True]) == _cells(paths[False])
     assert _cells(paths[True])[0][3][0][0] == "x_x0007_"  # as xlsxwriter escapes a control character
+
+
+# --- the workbook: its zip level, and written in a child process (issue 16) ---------------------------
+SHEETS = [
+    ("摘要 Summary", "摘要", "Summary", FRAME, None, False),
+    ("第二 Second", "第二", "Second", pl.DataFrame({"field": ["5g", "graphene"], "projects": [3, 4]}), "field", True),
+]
+
+
+def test_the_workbook_is_deflated_at_the_zip_level_and_xlsxwriter_is_left_as_it_was(tmp_path):
+    path = tmp_path / "w.xlsx"
+    assert xlsx.write_workbook(path, SHEETS, I18n("zh+en")) == {"摘要 Summary": 6, "第二 Second": 2}
+    with zipfile.ZipFile(path) as z:
+        sheet = z.getinfo("xl/worksheets/sheet1.xml")
+        level_1 = zlib.compressobj(1, zlib.DEFLATED, -15)
+        expected = len(level_1.compress(z.read(sheet)) + level_1.flush())
+        assert (sheet.compress_type, sheet.compress_size) == (zipfile.ZIP_DEFLATED, expected)
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+    assert openpyxl.load_workbook(path).sheetnames == ["摘要 Summary", "第二 Second"]
+
+
+def test_a_workbook_written_in_a_child_process_has_the_same_cells(tmp_path):
+    xlsx.write_workbook(tmp_path / "here.xlsx", SHEETS, I18n("zh+en"))
+    child = xlsx.WorkbookProcess(tmp_path / "apart.xlsx", SHEETS, I18n("zh+en"))
+    try:
+        counts, seconds = child.result()
+    finally:
+        child.close()
+    assert counts == {"摘要 Summary": 6, "第二 Second": 2} and seconds > 0
+    assert not child.folder.exists()
+    here, apart = openpyxl.load_workbook(tmp_path / "here.xlsx"), openpyxl.load_workbook(tmp_path / "apart.xlsx")
+    assert here.sheetnames == apart.sheetnames
+    for name in here.sheetnames:
+        cells = [[(c.value, c.number_format) for c in row] for row in here[name].iter_rows()]
+        assert cells == [[(c.value, c.number_format) for c in row] for row in apart[name].iter_rows()]
+    assert apart["第二 Second"]["A4"].value == "5G移动通信"  # the codes translated there too
+
+
+def test_a_failing_child_raises_its_own_error_and_writes_no_workbook(tmp_path):
+    bad = [("no [brackets]", "标题", "Title", FRAME, None, False)]  # Excel forbids [ ] in a sheet name
+    child = xlsx.WorkbookProcess(tmp_path / "bad.xlsx", bad, I18n("zh+en"))
+    try:
+        with pytest.raises(RuntimeError, match=r"the XLSX failed(.|\n)*InvalidWorksheetName(.|\n)*no \[brackets\]"):
+            child.result()
+    finally:
+        child.close()
+    assert not (tmp_path / "bad.xlsx").exists()
+
+
+def test_closing_a_running_child_kills_it(tmp_path):
+    child = xlsx.WorkbookProcess(tmp_path / "killed.xlsx", SHEETS, I18n("zh+en"))
+    child.close()  # the parent failed or was interrupted while the child was still starting
+    assert child.proc.returncode == -signal.SIGKILL
+    assert not child.folder.exists() and not (tmp_path / "killed.xlsx").exists()

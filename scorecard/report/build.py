@@ -35,7 +35,7 @@ from scorecard.report.method import method_context
 from scorecard.report.pdf import chart_images, img_tag, write_pdf
 from scorecard.report.render import chart_markup, render_report
 from scorecard.report.sheets import xlsx_sheets
-from scorecard.report.xlsx import write_workbook
+from scorecard.report.xlsx import WorkbookProcess, write_workbook
 from scorecard.settings import PROJECT_ROOT, get_settings
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -87,10 +87,24 @@ def render(
     return render_report(ctx, mode, chart_markup(figs, mode, images)), ctx, figs
 
 
+# The XLSX is written in a child process (xlsx.WorkbookProcess) beside the PDF from this many project
+# rows on: below, the child's start (about 0.6 CPU-s) costs more than the overlap saves.
+XLSX_APART_MIN_ROWS = 20_000
+
+
+def xlsx_apart_by_default(n_rows: int) -> bool:
+    """Whether a year built alone writes its XLSX in a child process while it prints the PDF: when a
+    core is spare and the workbook is large. The years of ``scorecard run`` built side by side
+    (parallel.py, one worker per core) say no (``build_report(xlsx_apart=False)``): no core is spare."""
+    return len(os.sched_getaffinity(0)) >= 2 and n_rows >= XLSX_APART_MIN_ROWS
+
+
 def write_files(
-    con: duckdb.DuckDBPyConnection, ctx: ReportContext, stage: Path, timings: dict[str, float]
+    con: duckdb.DuckDBPyConnection, ctx: ReportContext, stage: Path, timings: dict[str, float], apart: bool = False
 ) -> dict[str, int]:
-    """The HTML, XLSX, CSV, dashboards and PDF of ``ctx`` into ``stage``; returns the XLSX's rows per sheet."""
+    """The HTML, XLSX, CSV, dashboards and PDF of ``ctx`` into ``stage``; returns the XLSX's rows per sheet.
+    ``apart``: the XLSX in a child process (``xlsx.WorkbookProcess``) while this one does the rest; a
+    failed child fails the year with its error, and the child is killed if this process fails first."""
     year, i18n, method, n = ctx.inputs.year, ctx.inputs.i18n, ctx.inputs.method, names(ctx.inputs.year)
     figs = ctx.charts
     # kaleido draws the PNGs in its own browser process, started as soon as the figures exist,
@@ -98,32 +112,48 @@ def write_files(
     pool = ThreadPoolExecutor(max_workers=1)
     images_future = pool.submit(chart_images, {k: v.to_dict() for k, v in figs.items()})
     pool.shutdown(wait=False)
-    t = time.perf_counter()
-    (stage / n["html"]).write_text(render_report(ctx, "html", chart_markup(figs, "html")), encoding="utf-8")
-    timings["html"] = time.perf_counter() - t
+    sheets = xlsx_sheets(ctx.frames, method, year)
+    child = WorkbookProcess(stage / n["xlsx"], sheets, i18n) if apart else None
+    try:
+        t = time.perf_counter()
+        (stage / n["html"]).write_text(render_report(ctx, "html", chart_markup(figs, "html")), encoding="utf-8")
+        timings["html"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    sheet_rows = write_workbook(stage / n["xlsx"], xlsx_sheets(ctx.frames, method, year), i18n)
-    timings["xlsx"] = time.perf_counter() - t
+        if child is None:
+            t = time.perf_counter()
+            sheet_rows = write_workbook(stage / n["xlsx"], sheets, i18n)
+            timings["xlsx"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    data.project_review(con, year).write_csv(stage / n["csv"], include_bom=True, date_format="%Y-%m-%d")
-    timings["csv"] = time.perf_counter() - t
+        t = time.perf_counter()
+        data.project_review(con, year).write_csv(stage / n["csv"], include_bom=True, date_format="%Y-%m-%d")
+        timings["csv"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    for key, page in build_dashboards(con, year, i18n.lang).items():
-        (stage / n[key]).write_text(page, encoding="utf-8")
-    timings["dashboards"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for key, page in build_dashboards(con, year, i18n.lang).items():
+            (stage / n[key]).write_text(page, encoding="utf-8")
+        timings["dashboards"] = time.perf_counter() - t
 
+        _write_pdf(ctx, images_future, stage / n["pdf"], timings)
+        if child is not None:
+            t = time.perf_counter()
+            sheet_rows, timings["xlsx"] = child.result()
+            timings["xlsx_wait"] = time.perf_counter() - t
+    finally:
+        if child is not None:
+            child.close()
+    return sheet_rows
+
+
+def _write_pdf(ctx: ReportContext, images_future, target: Path, timings: dict[str, float]) -> None:
+    """The PDF, with the chart images kaleido draws meanwhile (``images_future``)."""
     t = time.perf_counter()
-    pdf_html = render_report(ctx, "pdf", chart_markup(figs, "pdf"))
+    pdf_html = render_report(ctx, "pdf", chart_markup(ctx.charts, "pdf"))
     images = images_future.result()
     timings["chart_images_wait"] = time.perf_counter() - t
     for key, png in images.items():
         pdf_html = pdf_html.replace(f"<!--chart:{key}-->", img_tag(png, key))
-    write_pdf(pdf_html, stage / n["pdf"])
+    write_pdf(pdf_html, target)
     timings["pdf"] = time.perf_counter() - t
-    return sheet_rows
 
 
 def build_report(
@@ -133,8 +163,11 @@ def build_report(
     lang: str = "zh+en",
     rubric_path: Path | None = None,
     inputs: list[dict] | None = None,
+    xlsx_apart: bool | None = None,
 ) -> dict:
     """Write the year's deliverables and manifest; return their paths, a summary and timings.
+    ``xlsx_apart``: write the XLSX in a child process beside the PDF (None: when a core is spare and
+    the year is large, ``xlsx_apart_by_default``).
 
     Everything is written into a hidden staging folder beside the year folder, the manifest last;
     then the staging folder and the year folder are exchanged in one atomic step (``publish``). A run
@@ -160,7 +193,8 @@ def build_report(
         t = time.perf_counter()
         ctx = build_context(report_inputs(con, year, i18n, method, inputs, version, generated_at))
         timings["context"] = time.perf_counter() - t
-        sheet_rows = write_files(con, ctx, stage, timings)
+        apart = xlsx_apart_by_default(n_rows) if xlsx_apart is None else xlsx_apart
+        sheet_rows = write_files(con, ctx, stage, timings, apart)
         manifest, summary = _manifest(con, year, ctx, stage, n, method, inputs, version, generated_at, i18n, n_rows)
         (stage / n["manifest"]).write_text(manifest_text(manifest), encoding="utf-8")
         crash_point(f"report:{year}:staged")

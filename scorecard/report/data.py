@@ -505,24 +505,32 @@ def reason_frequency(con, year: int) -> pl.DataFrame:
 
 
 # --- 7 recommendations --------------------------------------------------------------------------
-def recommendation_list(con, year: int, recommendations: tuple[str, ...], decisive_only: bool = False) -> pl.DataFrame:
-    """Projects with one of ``recommendations`` and their reasons (all of them, or with ``decisive_only``
-    those of the recommendation, the flags and the grade, without the per-indicator ``leaf:*`` ones)."""
+def recommendation_lists(con, year: int, recommendations: tuple[str, ...]) -> pl.DataFrame:
+    """Projects with one of ``recommendations`` and their reasons, in one query: ``reasons_zh`` /
+    ``reasons_en`` all of them, ``decisive_zh`` / ``decisive_en`` those of the recommendation, the
+    flags and the grade (without the per-indicator ``leaf:*`` ones). Only the listed projects' reasons
+    are aggregated (at 100,000 projects, four queries over every reason of the year took 2.5 s)."""
     placeholders = ", ".join("?" for _ in recommendations)
-    leaf = "AND rule_code NOT LIKE 'leaf:%'" if decisive_only else ""
+    decisive = "FILTER (WHERE rule_code NOT LIKE 'leaf:%')"
     return q(
         con,
         f"""
-        WITH rs AS (SELECT project_id, string_agg(text_zh, '；' ORDER BY rule_code) AS reasons_zh,
-                           string_agg(text_en, '; ' ORDER BY rule_code) AS reasons_en
-                    FROM mart.review_reason WHERE review_year = ? {leaf} GROUP BY project_id)
+        WITH listed AS (SELECT * FROM mart.project_review
+                        WHERE review_year = ? AND recommendation IN ({placeholders})),
+             rs AS (SELECT project_id, string_agg(text_zh, '；' ORDER BY rule_code) AS reasons_zh,
+                           string_agg(text_en, '; ' ORDER BY rule_code) AS reasons_en,
+                           string_agg(text_zh, '；' ORDER BY rule_code) {decisive} AS decisive_zh,
+                           string_agg(text_en, '; ' ORDER BY rule_code) {decisive} AS decisive_en
+                    FROM mart.review_reason
+                    WHERE review_year = ? AND project_id IN (SELECT project_id FROM listed)
+                    GROUP BY project_id)
         SELECT {PROJECT_COLS}, r.total_score, r.grade, r.flags, r.recommendation, r.clawback_wan,
-               coalesce(rs.reasons_zh, '') AS reasons_zh, coalesce(rs.reasons_en, '') AS reasons_en
-        FROM mart.project_review r JOIN dim_project p USING (project_id) LEFT JOIN rs USING (project_id)
-        WHERE r.review_year = ? AND r.recommendation IN ({placeholders})
+               coalesce(rs.reasons_zh, '') AS reasons_zh, coalesce(rs.reasons_en, '') AS reasons_en,
+               coalesce(rs.decisive_zh, '') AS decisive_zh, coalesce(rs.decisive_en, '') AS decisive_en
+        FROM listed r JOIN dim_project p USING (project_id) LEFT JOIN rs USING (project_id)
         ORDER BY array_position(['terminate', 'suspend_funding', 'rectify', 'acceptance_review', 'rolling_support'], r.recommendation),
                  r.total_score ASC NULLS FIRST, r.project_id""",
-        [year, year, *recommendations],
+        [year, *recommendations, year],
     )
 
 

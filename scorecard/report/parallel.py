@@ -27,13 +27,16 @@ def report_workers(years: int) -> int:
     return max(1, min(wanted, years))
 
 
-def _build_year(database: str, year: int, reports_dir: Path, lang: str, rubric_path: Path) -> dict:
-    """One year's deliverables from a read-only connection."""
+def _build_year(
+    database: str, year: int, reports_dir: Path, lang: str, rubric_path: Path, xlsx_apart: bool | None = None
+) -> dict:
+    """One year's deliverables from a read-only connection. ``xlsx_apart``: as ``build_report``'s (a
+    worker beside others says False: they use every core)."""
     from scorecard.db import connect
     from scorecard.report.build import build_report
 
     with connect(database, read_only=True) as con:
-        return build_report(con, year, reports_dir, lang=lang, rubric_path=rubric_path)
+        return build_report(con, year, reports_dir, lang=lang, rubric_path=rubric_path, xlsx_apart=xlsx_apart)
 
 
 def build_reports(database: str, years: list[int], reports_dir: Path, lang: str, rubric_path: Path) -> dict:
@@ -83,7 +86,8 @@ def _run_workers(tmp: Path, workers: int, pending: list[int], job: tuple) -> tup
 def _start(tmp: Path, year: int, database: str, reports_dir: Path, lang: str, rubric_path: Path):
     """A worker for ``year``: its arguments, result and stderr in files of ``tmp``."""
     args = tmp / f"{year}.args"
-    args.write_bytes(pickle.dumps((database, year, reports_dir, lang, rubric_path)))
+    # one worker per core: none is spare for the XLSX's own child process (build.xlsx_apart_by_default)
+    args.write_bytes(pickle.dumps((database, year, reports_dir, lang, rubric_path, False)))
     out = tmp / f"{year}.result"
     cmd = [sys.executable, "-m", "scorecard.report.parallel", str(args), str(out)]
     with open(tmp / f"{year}.err", "wb") as err:  # a file, not a pipe: a chatty worker cannot block

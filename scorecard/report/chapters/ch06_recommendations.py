@@ -22,6 +22,7 @@ LIST_COLUMNS = [
     "clawback_wan",
     "reasons",
 ]
+LISTED = ("terminate", "suspend_funding", "rectify")  # the recommendations listed by name, read in one query
 RECTIFY_COLUMNS = [c for c in LIST_COLUMNS if c not in ("recommendation", "clawback_wan")]
 ROLLING_COLUMNS = [
     "project_id",
@@ -54,8 +55,13 @@ def project_list(
     """The projects with these recommendations (every reason; the frame, for the XLSX) and their table:
     the HTML gives every reason, the PDF the decisive ones (recommendation, flags, grade) — the
     per-indicator scoring reasons are in the HTML and the XLSX (the PDF says so)."""
-    full = r.read(data.recommendation_list, r.year, recommendations, False)
-    decisive = r.read(data.recommendation_list, r.year, recommendations, True)
+    both = r.read(data.recommendation_lists, r.year, LISTED).filter(pl.col("recommendation").is_in(recommendations))
+    full = both.drop("decisive_zh", "decisive_en")
+    decisive = both.select(
+        pl.exclude("reasons_zh", "reasons_en", "decisive_zh", "decisive_en"),
+        pl.col("decisive_zh").alias("reasons_zh"),
+        pl.col("decisive_en").alias("reasons_en"),
+    )
     table = PerMode(
         {
             "html": view(r.i18n, with_reasons(r, full), cols, cap=cap, modes=("html",)),
