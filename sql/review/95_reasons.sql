@@ -52,9 +52,8 @@ END;
 
 CREATE OR REPLACE TEMP MACRO two_places(points) AS round(CAST(points AS DECIMAL(18, 9)), 2);
 
--- a KPI leaf (output, outcome): its achievement over the indicators due, how many are behind
+-- the words of a KPI leaf (output, outcome): its achievement over the indicators due, how many are behind
 CREATE OR REPLACE TEMP MACRO kpi_leaf(leaf, kind_zh, kind_en, achievement, n, n_short, points, max_points) AS {
-    'leaf': leaf, 'applies': achievement IS NOT NULL, 'lost': n_short > 0,
     'na_zh': printf('截至考核日无应完成的%s指标', kind_zh),
     'na_en': printf('no %s target expected by the as-of date', kind_en),
     'zh': printf('%.4f < 1（%d 项指标中 %d 项未达按时间进度的目标）', achievement, n, n_short),
@@ -67,38 +66,55 @@ CREATE OR REPLACE TEMP TABLE review_reasons AS
 WITH leaf AS (
     SELECT code, zh, en FROM review_label WHERE kind = 'leaf'
 ),
--- §3 every leaf of every project: whether it applies, whether it lost points, its words and numbers
+-- §3 every leaf of every project: whether it applies and whether it lost points; only the leaves
+-- reported (not applicable, or points lost) go on to get words and numbers
+leaf_kept AS (
+    SELECT * FROM (
+        SELECT project_id, unnest([
+            {'leaf': 'spi', 'applies': spi IS NOT NULL, 'lost': NOT spi_full},
+            {'leaf': 'on_time', 'applies': on_time_rate IS NOT NULL, 'lost': on_time_rate < 1},
+            {'leaf': 'fund_execution', 'applies': fund_execution_rate IS NOT NULL, 'lost': NOT e_full},
+            {'leaf': 'self_funding', 'applies': self_funding_arrival_rate IS NOT NULL, 'lost': NOT r_full},
+            {'leaf': 'output', 'applies': output_achievement IS NOT NULL, 'lost': n_output_short > 0},
+            {'leaf': 'outcome', 'applies': outcome_achievement IS NOT NULL, 'lost': n_outcome_short > 0},
+            {'leaf': 'expert', 'applies': expert_score IS NOT NULL, 'lost': expert_score < 100}
+        ], recursive := true)
+        FROM review_reason_base
+    )
+    WHERE NOT applies OR lost
+),
+-- their words and numbers, built only for those rows (a CASE evaluates a branch only for the rows it selects)
 leaf_facts AS (
-    SELECT b.project_id, b.review_year, unnest([
-        {'leaf': 'spi', 'applies': b.spi IS NOT NULL, 'lost': NOT b.spi_full,
+    SELECT b.project_id, b.review_year, k.leaf, k.applies, unnest(CASE k.leaf
+        WHEN 'spi' THEN {
             'na_zh': '截至考核日无应完成节点', 'na_en': 'no milestone due by the as-of date',
             'zh': printf('SPI %.2f < 1（应完成节点 %d 个，已完成 %d 个）', b.spi, b.n_due, b.n_done),
             'en': printf('SPI %.2f < 1 (due %d milestones, done %d)', b.spi, b.n_due, b.n_done),
             'points': two_places(b.pts_spi), 'max_points': $w_spi,
-            'numbers': json_object('spi', b.spi, 'due', b.n_due, 'done', b.n_done, 'points', b.pts_spi, 'max_points', $w_spi)},
-        {'leaf': 'on_time', 'applies': b.on_time_rate IS NOT NULL, 'lost': b.on_time_rate < 1,
+            'numbers': json_object('spi', b.spi, 'due', b.n_due, 'done', b.n_done, 'points', b.pts_spi, 'max_points', $w_spi)}
+        WHEN 'on_time' THEN {
             'na_zh': '截至考核日无应完成节点', 'na_en': 'no milestone due by the as-of date',
             'zh': printf('%.2f（应完成节点 %d 个，计划日期后 %d 天内完成 %d 个）', b.on_time_rate, b.n_due, $grace_days, b.n_on_time),
             'en': printf('%.2f (due %d milestones, %d done within %d days of plan)', b.on_time_rate, b.n_due, b.n_on_time, $grace_days),
             'points': two_places(b.pts_on_time), 'max_points': $w_on_time,
-            'numbers': json_object('on_time_rate', b.on_time_rate, 'due', b.n_due, 'on_time', b.n_on_time, 'points', b.pts_on_time, 'max_points', $w_on_time)},
-        {'leaf': 'fund_execution', 'applies': b.fund_execution_rate IS NOT NULL, 'lost': NOT b.e_full,
+            'numbers': json_object('on_time_rate', b.on_time_rate, 'due', b.n_due, 'on_time', b.n_on_time, 'points', b.pts_on_time, 'max_points', $w_on_time)}
+        WHEN 'fund_execution' THEN {
             'na_zh': printf('净拨款 %.2f 万元', b.net_disbursed_wan), 'na_en': printf('net disbursed %.2f 万元', b.net_disbursed_wan),
             'zh': printf('E %.2f < %g（财政资金累计支出 %.2f 万元 / 净拨款 %.2f 万元）', b.fund_execution_rate, $exec_target, b.fiscal_spent_wan, b.net_disbursed_wan),
             'en': printf('E %.2f < %g (fiscal spent %.2f 万元 / net disbursed %.2f 万元)', b.fund_execution_rate, $exec_target, b.fiscal_spent_wan, b.net_disbursed_wan),
             'points': two_places(b.pts_fund_execution), 'max_points': $w_fund_execution,
             'numbers': json_object('fund_execution_rate', b.fund_execution_rate, 'fiscal_spent_wan', b.fiscal_spent_wan,
-                'net_disbursed_wan', b.net_disbursed_wan, 'points', b.pts_fund_execution, 'max_points', $w_fund_execution)},
-        {'leaf': 'self_funding', 'applies': b.self_funding_arrival_rate IS NOT NULL, 'lost': NOT b.r_full,
+                'net_disbursed_wan', b.net_disbursed_wan, 'points', b.pts_fund_execution, 'max_points', $w_fund_execution)}
+        WHEN 'self_funding' THEN {
             'na_zh': '无自筹资金或时间进度为 0', 'na_en': 'no self funding or elapsed fraction 0',
             'zh': printf('R %.2f < 1（累计到位 %.2f 万元 / 按时间进度应到位 %.2f 万元）', b.self_funding_arrival_rate, b.self_arrived_wan, b.self_expected_wan),
             'en': printf('R %.2f < 1 (arrived %.2f 万元 / due by elapsed time %.2f 万元)', b.self_funding_arrival_rate, b.self_arrived_wan, b.self_expected_wan),
             'points': two_places(b.pts_self_funding), 'max_points': $w_self_funding,
             'numbers': json_object('self_funding_arrival_rate', b.self_funding_arrival_rate, 'self_arrived_wan', b.self_arrived_wan,
-                'self_expected_wan', b.self_expected_wan, 'points', b.pts_self_funding, 'max_points', $w_self_funding)},
-        kpi_leaf('output', '产出', 'output', b.output_achievement, b.n_output, b.n_output_short, b.pts_output, $w_output),
-        kpi_leaf('outcome', '效益', 'outcome', b.outcome_achievement, b.n_outcome, b.n_outcome_short, b.pts_outcome, $w_outcome),
-        {'leaf': 'expert', 'applies': b.expert_score IS NOT NULL, 'lost': b.expert_score < 100,
+                'self_expected_wan', b.self_expected_wan, 'points', b.pts_self_funding, 'max_points', $w_self_funding)}
+        WHEN 'output' THEN kpi_leaf('output', '产出', 'output', b.output_achievement, b.n_output, b.n_output_short, b.pts_output, $w_output)
+        WHEN 'outcome' THEN kpi_leaf('outcome', '效益', 'outcome', b.outcome_achievement, b.n_outcome, b.n_outcome_short, b.pts_outcome, $w_outcome)
+        WHEN 'expert' THEN {
             'na_zh': '本年度无专家评分', 'na_en': 'no expert score this year',
             'zh': CASE WHEN b.trimmed
                 THEN printf('%.2f（%d 名专家，去掉一个最高分和一个最低分）', b.expert_score, b.n_experts)
@@ -109,38 +125,54 @@ leaf_facts AS (
             'points': two_places(b.pts_expert), 'max_points': $w_expert,
             'numbers': json_object('expert_score', b.expert_score, 'experts', b.n_experts, 'trimmed', b.trimmed,
                 'points', b.pts_expert, 'max_points', $w_expert)}
-    ], recursive := true)
-    FROM review_reason_base AS b
+    END)
+    FROM leaf_kept AS k
+    JOIN review_reason_base AS b USING (project_id)
 ),
--- §5 every flag of every project: whether it is raised, its words and numbers
+-- §5 every flag of every project: whether it is raised; only the raised ones get words and numbers
+flag_raised AS (
+    SELECT * FROM (
+        SELECT project_id, unnest([
+            {'flag': 'stalled', 'raised': f_stalled},
+            {'flag': 'low_execution', 'raised': f_low_execution},
+            {'flag': 'self_funds_gap', 'raised': f_self_funds_gap},
+            {'flag': 'missing_report', 'raised': f_missing_report},
+            {'flag': 'overspend', 'raised': f_overspend},
+            {'flag': 'veto', 'raised': f_veto}
+        ], recursive := true)
+        FROM review_reason_base
+    )
+    WHERE raised
+),
 flag_facts AS (
-    SELECT project_id, review_year, unnest([
-        {'flag': 'stalled', 'raised': f_stalled,
-            'zh': printf('进度停滞：%d 个节点逾期超过 %d 天未完成（最早计划完成日期 %s），且截至考核日 %d 天内无节点完成', n_long_overdue, $stall_overdue_days, oldest_overdue_planned, $stall_window_days),
-            'en': printf('Stalled: %d milestone(s) more than %d days overdue (earliest planned %s) and none done in the %d days up to the as-of date', n_long_overdue, $stall_overdue_days, oldest_overdue_planned, $stall_window_days),
-            'numbers': json_object('long_overdue', n_long_overdue, 'oldest_overdue_planned', oldest_overdue_planned, 'done_in_window', n_done_in_window)},
-        {'flag': 'low_execution', 'raised': f_low_execution,
-            'zh': printf('资金执行率低：E %.2f < %g，首笔拨款于 %s（距考核日 %d 天）', fund_execution_rate, $low_exec_rate, first_disbursement_date, days_since_first_disbursement),
-            'en': printf('Low fund execution: E %.2f < %g, first disbursement on %s (%d days before the as-of date)', fund_execution_rate, $low_exec_rate, first_disbursement_date, days_since_first_disbursement),
-            'numbers': json_object('fund_execution_rate', fund_execution_rate, 'first_disbursement_date', first_disbursement_date, 'days', days_since_first_disbursement)},
-        {'flag': 'self_funds_gap', 'raised': f_self_funds_gap,
-            'zh': printf('自筹资金不到位：R %.2f < %g（累计到位 %.2f 万元 / 按时间进度应到位 %.2f 万元）', self_funding_arrival_rate, $self_gap_rate, self_arrived_wan, self_expected_wan),
-            'en': printf('Self-funding gap: R %.2f < %g (arrived %.2f 万元 / due by elapsed time %.2f 万元)', self_funding_arrival_rate, $self_gap_rate, self_arrived_wan, self_expected_wan),
-            'numbers': json_object('self_funding_arrival_rate', self_funding_arrival_rate, 'self_arrived_wan', self_arrived_wan, 'self_expected_wan', self_expected_wan)},
-        {'flag': 'missing_report', 'raised': f_missing_report,
-            'zh': printf('缺少进度报告：%d 年无任何季度的进度报告（项目 %s 开始）', review_year, start_date),
-            'en': printf('Missing report: no progress report for any quarter of %d (project started %s)', review_year, start_date),
-            'numbers': json_object('reports_in_year', n_reports_in_year, 'start_date', start_date)},
-        {'flag': 'overspend', 'raised': f_overspend,
-            'zh': printf('超支：财政资金累计支出 %.2f 万元 > 净拨款 %.2f 万元 + %g', fiscal_spent_wan, net_disbursed_wan, $overspend_tolerance),
-            'en': printf('Overspend: fiscal spent %.2f 万元 > net disbursed %.2f 万元 + %g', fiscal_spent_wan, net_disbursed_wan, $overspend_tolerance),
-            'numbers': json_object('fiscal_spent_wan', fiscal_spent_wan, 'net_disbursed_wan', net_disbursed_wan)},
-        {'flag': 'veto', 'raised': f_veto,
-            'zh': printf('一票否决：%d 名专家认定弄虚作假', n_veto),
-            'en': printf('Veto: %d expert(s) found falsified data or fraud', n_veto),
-            'numbers': json_object('vetoes', n_veto, 'experts', n_experts)}
-    ], recursive := true)
-    FROM review_reason_base
+    SELECT b.project_id, b.review_year, r.flag, unnest(CASE r.flag
+        WHEN 'stalled' THEN {
+            'zh': printf('进度停滞：%d 个节点逾期超过 %d 天未完成（最早计划完成日期 %s），且截至考核日 %d 天内无节点完成', b.n_long_overdue, $stall_overdue_days, b.oldest_overdue_planned, $stall_window_days),
+            'en': printf('Stalled: %d milestone(s) more than %d days overdue (earliest planned %s) and none done in the %d days up to the as-of date', b.n_long_overdue, $stall_overdue_days, b.oldest_overdue_planned, $stall_window_days),
+            'numbers': json_object('long_overdue', b.n_long_overdue, 'oldest_overdue_planned', b.oldest_overdue_planned, 'done_in_window', b.n_done_in_window)}
+        WHEN 'low_execution' THEN {
+            'zh': printf('资金执行率低：E %.2f < %g，首笔拨款于 %s（距考核日 %d 天）', b.fund_execution_rate, $low_exec_rate, b.first_disbursement_date, b.days_since_first_disbursement),
+            'en': printf('Low fund execution: E %.2f < %g, first disbursement on %s (%d days before the as-of date)', b.fund_execution_rate, $low_exec_rate, b.first_disbursement_date, b.days_since_first_disbursement),
+            'numbers': json_object('fund_execution_rate', b.fund_execution_rate, 'first_disbursement_date', b.first_disbursement_date, 'days', b.days_since_first_disbursement)}
+        WHEN 'self_funds_gap' THEN {
+            'zh': printf('自筹资金不到位：R %.2f < %g（累计到位 %.2f 万元 / 按时间进度应到位 %.2f 万元）', b.self_funding_arrival_rate, $self_gap_rate, b.self_arrived_wan, b.self_expected_wan),
+            'en': printf('Self-funding gap: R %.2f < %g (arrived %.2f 万元 / due by elapsed time %.2f 万元)', b.self_funding_arrival_rate, $self_gap_rate, b.self_arrived_wan, b.self_expected_wan),
+            'numbers': json_object('self_funding_arrival_rate', b.self_funding_arrival_rate, 'self_arrived_wan', b.self_arrived_wan, 'self_expected_wan', b.self_expected_wan)}
+        WHEN 'missing_report' THEN {
+            'zh': printf('缺少进度报告：%d 年无任何季度的进度报告（项目 %s 开始）', b.review_year, b.start_date),
+            'en': printf('Missing report: no progress report for any quarter of %d (project started %s)', b.review_year, b.start_date),
+            'numbers': json_object('reports_in_year', b.n_reports_in_year, 'start_date', b.start_date)}
+        WHEN 'overspend' THEN {
+            'zh': printf('超支：财政资金累计支出 %.2f 万元 > 净拨款 %.2f 万元 + %g', b.fiscal_spent_wan, b.net_disbursed_wan, $overspend_tolerance),
+            'en': printf('Overspend: fiscal spent %.2f 万元 > net disbursed %.2f 万元 + %g', b.fiscal_spent_wan, b.net_disbursed_wan, $overspend_tolerance),
+            'numbers': json_object('fiscal_spent_wan', b.fiscal_spent_wan, 'net_disbursed_wan', b.net_disbursed_wan)}
+        WHEN 'veto' THEN {
+            'zh': printf('一票否决：%d 名专家认定弄虚作假', b.n_veto),
+            'en': printf('Veto: %d expert(s) found falsified data or fraud', b.n_veto),
+            'numbers': json_object('vetoes', b.n_veto, 'experts', b.n_experts)}
+    END)
+    FROM flag_raised AS r
+    JOIN review_reason_base AS b USING (project_id)
 ),
 reasons AS (
     -- grade (§4)
@@ -177,12 +209,11 @@ reasons AS (
         f.numbers
     FROM leaf_facts AS f
     JOIN leaf AS l ON l.code = f.leaf
-    WHERE NOT f.applies OR f.lost
 
     -- §5 flags
     UNION ALL
     SELECT project_id, review_year, 'flag:' || flag, {'zh': zh, 'en': en}, numbers
-    FROM flag_facts WHERE raised
+    FROM flag_facts
 
     -- §10 where earned value is meaningless: tcpi once the budget is spent (ac ≥ bac)
     UNION ALL
