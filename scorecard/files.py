@@ -91,6 +91,16 @@ def parse_mapping(
     return doc
 
 
+# libyaml's parser where PyYAML was built with it: the same documents as yaml.safe_load, ~5× faster
+# (the quality rules are parsed on every definitions load).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """A YAML document read as ``yaml.safe_load`` reads it."""
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
+
+
 def read_yaml_mapping(path: Path, error: type[Exception], what: str, keys: str) -> tuple[bytes, dict]:
     """(bytes, mapping) of a YAML settings file such as the rubric (``what``), whose mapping holds ``keys``."""
     try:
@@ -100,7 +110,7 @@ def read_yaml_mapping(path: Path, error: type[Exception], what: str, keys: str) 
     doc = parse_mapping(
         data,
         path,
-        yaml.safe_load,
+        load_yaml,
         (yaml.YAMLError,),
         error,
         "not a readable YAML file",

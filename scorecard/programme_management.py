@@ -179,11 +179,10 @@ def overall_in_scope(year: int, programme: Programme | None = None) -> bool:
 @cache
 def programme_suites() -> dict:
     """The GX suites of the five tables (scorecard/quality/programme_rules.yaml), by table name."""
-    import yaml
-
+    from scorecard.files import load_yaml
     from scorecard.quality.suites import yaml_suite
 
-    rules = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    rules = load_yaml(RULES_FILE.read_text(encoding="utf-8"))
     return {name: yaml_suite(name, spec) for name, spec in rules["suites"].items()}
 
 

@@ -28,6 +28,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from scorecard.files import load_yaml
 from scorecard.years import parse_years as year_list
 
 log = logging.getLogger("scorecard.portal")
@@ -162,7 +163,7 @@ def load_accounts(path: Path) -> AccountsFile:
     if not path.exists():
         return AccountsFile()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         return AccountsFile.model_validate(data)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
         reason = " ".join(str(exc).split())[:500]

@@ -25,11 +25,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scorecard import codes
 from scorecard.contracts import CODE, DATASETS, DUCKDB_TYPES, ID, PERIOD, TEXT, Dataset
 from scorecard.db import identifier
+from scorecard.files import load_yaml
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 ERROR, WARN = "ERROR", "WARN"
@@ -397,7 +396,7 @@ def yaml_suite(name: str, spec: dict) -> Suite:
 def all_suites() -> dict[str, Suite]:
     """Every suite by name: one per raw dataset, then the warehouse and mart suites of rules.yaml."""
     suites = {s.name: s for s in (raw_suite(d) for d in DATASETS.values())}
-    rules = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    rules = load_yaml(RULES_FILE.read_text(encoding="utf-8"))
     for name, spec in rules["suites"].items():
         suites[name] = yaml_suite(name, spec)
     for s in suites.values():

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-import yaml
+from scorecard.files import load_yaml
 
 OUTLINE_FILE = Path(__file__).with_name("outline.yaml")
 
@@ -18,7 +18,7 @@ Title = tuple[str, str]  # (中文, English)
 
 @cache
 def outline() -> dict:
-    return yaml.safe_load(OUTLINE_FILE.read_text(encoding="utf-8"))
+    return load_yaml(OUTLINE_FILE.read_text(encoding="utf-8"))
 
 
 def chapter_outline(module: str) -> tuple[Title, list[Title]]:
