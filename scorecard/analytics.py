@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scorecard.codes import SIGNALS
-from scorecard.db import identifier, run_sql, transaction
+from scorecard.db import identifier, run_sql, table_columns, transaction
 from scorecard.programme import Programme
 from scorecard.review import review_params
 from scorecard.rubric import INDICATOR_CODES, LEAF_INDICATOR, Rubric
@@ -142,7 +142,7 @@ def ensure_analytics(con: duckdb.DuckDBPyConnection, schema: str = "mart") -> No
     schema = identifier(schema)
     expected = _expected_columns()
     for target in dict.fromkeys(("mart", schema)):
-        found = _columns(con, target)
+        found = table_columns(con, target, ANALYTICS_TABLES)
         for table, columns in expected.items():
             if table in found and found[table] != columns:
                 con.execute(f"DROP TABLE {target}.{table}")
@@ -157,20 +157,7 @@ def _expected_columns() -> dict[str, list[tuple[str, str]]]:
     with duckdb.connect() as scratch:
         scratch.execute("CREATE SCHEMA mart")
         run_sql(scratch, "analytics/00_schema.sql")
-        return _columns(scratch, "mart")
-
-
-def _columns(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[tuple[str, str]]]:
-    rows = con.sql(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = $s AND table_catalog = current_database() AND table_name IN (SELECT unnest($t)) "
-        "ORDER BY table_name, ordinal_position",
-        params={"s": schema, "t": list(ANALYTICS_TABLES)},
-    ).fetchall()
-    out: dict[str, list[tuple[str, str]]] = {}
-    for table, column, typ in rows:
-        out.setdefault(table, []).append((column, typ))
-    return out
+        return table_columns(scratch, "mart", ANALYTICS_TABLES)
 
 
 class AnalyticsError(RuntimeError):

@@ -4,7 +4,7 @@ way to run a block of work in a single transaction (principle 5)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -50,6 +50,24 @@ def identifier(name: str) -> str:
     if not _IDENTIFIER.match(name):
         raise ValueError(f"not a safe SQL identifier: {name!r} (use lower-case letters, digits and _)")
     return name
+
+
+def table_columns(
+    con: duckdb.DuckDBPyConnection, schema: str, tables: Iterable[str] | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """(column, DuckDB type) of each table of ``schema`` (only ``tables`` if given), in column order.
+    Read from ``duckdb_columns()``: the rows ``information_schema.columns`` gives, in a tenth of the
+    time, which counts because every asset checks its tables' columns."""
+    rows = con.sql(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name = $s AND database_name = current_database() "
+        "AND ($t IS NULL OR list_contains($t, table_name)) ORDER BY table_name, column_index",
+        params={"s": schema, "t": None if tables is None else list(tables)},
+    ).fetchall()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        out.setdefault(table, []).append((column, data_type))
+    return out
 
 
 @contextmanager

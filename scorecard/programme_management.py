@@ -31,7 +31,7 @@ from typing import Any
 
 import duckdb
 
-from scorecard.db import run_sql, transaction
+from scorecard.db import run_sql, table_columns, transaction
 from scorecard.programme import Programme, load_programme
 from scorecard.rubric import Rubric
 
@@ -70,8 +70,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the five mart tables (sql/analytics/50_programme_schema.sql), idempotent. A table whose columns
     differ from the DDL (written by an older version) is dropped first: its rows are derived, the next run
     writes them again."""
-    expected = _columns_of(_expected_connection(), TABLES)
-    found = _columns_of(con, TABLES)
+    expected = table_columns(_expected_connection(), "mart", TABLES)
+    found = table_columns(con, "mart", TABLES)
     for table, columns in found.items():
         if columns != expected.get(table):
             con.execute(f"DROP TABLE mart.{table}")
@@ -83,19 +83,6 @@ def _expected_connection() -> duckdb.DuckDBPyConnection:
     scratch = duckdb.connect()
     run_sql(scratch, SCHEMA_SQL)
     return scratch
-
-
-def _columns_of(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
-    rows = con.sql(
-        # the catalog functions, not information_schema: the same rows in a tenth of the time (every asset asks)
-        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'mart' "
-        "AND database_name = current_database() AND table_name IN (SELECT unnest($t)) ORDER BY table_name, column_index",
-        params={"t": list(tables)},
-    ).fetchall()
-    out: dict[str, list[tuple[str, str]]] = {}
-    for table, column, typ in rows:
-        out.setdefault(table, []).append((column, typ))
-    return out
 
 
 def signals_available(con: duckdb.DuckDBPyConnection) -> bool:

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 
 from scorecard import codes
-from scorecard.db import identifier, run_sql, sql_files, transaction
+from scorecard.db import identifier, run_sql, sql_files, table_columns, transaction
 from scorecard.programme import Programme, load_programme
 from scorecard.rubric import Rubric
 
@@ -73,23 +73,11 @@ def _expected_columns() -> dict[str, list[tuple[str, str]]]:
     process: every scored and summarised year checks its schema against it)."""
     with duckdb.connect() as scratch:
         run_sql(scratch, "mart/schema.sql")
-        return _columns(scratch, "mart")
-
-
-def _columns(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[tuple[str, str]]]:
-    rows = con.sql(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = $s AND table_catalog = current_database() ORDER BY table_name, ordinal_position",
-        params={"s": schema},
-    ).fetchall()
-    out: dict[str, list[tuple[str, str]]] = {}
-    for table, column, typ in rows:
-        out.setdefault(table, []).append((column, typ))
-    return out
+        return table_columns(scratch, "mart")
 
 
 def _drop_outdated(con: duckdb.DuckDBPyConnection, schema: str) -> None:
-    found = _columns(con, schema)
+    found = table_columns(con, schema)
     for table, columns in _expected_columns().items():
         if table in MART_TABLES and table in found and found[table] != columns:
             con.execute(f"DROP TABLE {schema}.{table}")

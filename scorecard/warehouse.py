@@ -12,7 +12,7 @@ import duckdb
 
 from scorecard import codes
 from scorecard.contracts import DATASETS, DUCKDB_TYPES, Dataset
-from scorecard.db import run_sql, sql_files
+from scorecard.db import run_sql, sql_files, table_columns
 
 if TYPE_CHECKING:
     import polars as pl
@@ -118,23 +118,12 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     Every asset calls this (through ``ensure_schemas``), so the types are read in one catalog query.
     """
     run_sql(con, "raw/schema.sql")
-    found = raw_column_types(con)
+    found = table_columns(con, "raw")
     for dataset in DATASETS.values():
-        if _stale_types(found.get(dataset.name, {}), dataset):
+        if _stale_types(dict(found.get(dataset.name, [])), dataset):
             con.execute(f"DROP TABLE raw.{dataset.name}")
             con.execute("DELETE FROM raw.load_state WHERE dataset = ?", [dataset.name])
         con.execute(raw_table_ddl(dataset))
-
-
-def raw_column_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    """table -> column -> DuckDB type of the tables of the ``raw`` schema."""
-    found: dict[str, dict[str, str]] = {}
-    for table, column, data_type in con.sql(
-        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
-        "WHERE schema_name = 'raw' AND database_name = current_database()"
-    ).fetchall():
-        found.setdefault(table, {})[column] = data_type
-    return found
 
 
 def _stale_types(found: dict[str, str], dataset: Dataset) -> bool:

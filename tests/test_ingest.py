@@ -230,7 +230,8 @@ def test_bare_carriage_return_in_the_header_is_a_file_error(tmp_path, con):
 def test_a_raw_table_of_other_types_than_its_contract_is_dropped_with_its_load_state(con):
     """A warehouse written before money became DECIMAL: that table is recreated empty and its dataset
     reloaded on the next ingest; a table of the contract's types keeps its rows."""
-    from scorecard.warehouse import create_raw_tables, raw_column_types
+    from scorecard.db import table_columns
+    from scorecard.warehouse import create_raw_tables
 
     con.execute("INSERT INTO raw.milestones (project_id) VALUES ('P1')")
     con.execute("DROP TABLE raw.projects")
@@ -238,7 +239,7 @@ def test_a_raw_table_of_other_types_than_its_contract_is_dropped_with_its_load_s
     con.execute("INSERT INTO raw.projects VALUES ('P1', 1.5)")
     con.execute("INSERT INTO raw.load_state VALUES ('projects', 'f', 'l', now()), ('milestones', 'f', 'l', now())")
     create_raw_tables(con)
-    assert raw_column_types(con)["projects"]["approved_funding_wan"] == "DECIMAL(18,4)"
+    assert dict(table_columns(con, "raw")["projects"])["approved_funding_wan"] == "DECIMAL(18,4)"
     assert rows(con, "SELECT count(*) FROM raw.projects") == [(0,)]
     assert rows(con, "SELECT count(*) FROM raw.milestones") == [(1,)]
     assert rows(con, "SELECT dataset FROM raw.load_state ORDER BY 1") == [("milestones",)]
