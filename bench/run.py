@@ -38,12 +38,16 @@ import threading
 import time
 from pathlib import Path
 
+from bench.explain import profiles
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 MARK = "BENCH-JSON "
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1024 * 1024
+
+PHASE_MARK = "▶"  # how `scorecard run` heads each job it runs
 
 TARGETS = {  # issue 16: (label, comparison, limit, unit)
     "bundle_run_seconds": ("`scorecard run`, bundled data, all years, every deliverable and analysis", "≤", 20.0, "s"),
@@ -190,7 +194,9 @@ class _BenchHandler(logging.Handler):
         if event.kind == MATERIALIZATION:
             rec["asset"] = event.asset
             rec["partition"] = event.partition
-            rec["metadata"] = {k: v for k, v in event.metadata.items() if k in _KEEP_METADATA or k.endswith(" seconds")}
+            rec["metadata"] = {
+                k: v for k, v in event.metadata.items() if k in _KEEP_METADATA or k.endswith((" seconds", " timings"))
+            }
         elif event.kind == CHECK_EVALUATION:
             rec["check"] = f"{event.asset}:{event.check}"
             rec["passed"] = event.passed
@@ -359,6 +365,7 @@ def run_one(args: argparse.Namespace) -> dict:
 
     phases, assets, steps, latest_out = [], [], [], {}
     report_events: list[dict] = []  # the ranged report run's (the years side by side)
+    alone_events: list[dict] = []  # the latest year's, built alone
     ok = True
     for phase, job_name, partition in plan:
         print(f"▶ {phase} {partition or ''}", flush=True)
@@ -372,6 +379,8 @@ def run_one(args: argparse.Namespace) -> dict:
         events = _EVENTS[first:]
         if phase == "report":
             report_events = events
+        elif phase == "report_alone":
+            alone_events = events
         phases.append(
             {
                 "phase": phase,
@@ -411,6 +420,16 @@ def run_one(args: argparse.Namespace) -> dict:
         for key, value in a["metadata"].items()
         if key.endswith(" seconds")
     }
+    alone_timings = next(
+        (
+            value
+            for a in alone_events
+            if a["kind"] == "ASSET_MATERIALIZATION" and a["asset"] == "performance_report"
+            for key, value in a["metadata"].items()
+            if key.endswith(" timings")
+        ),
+        None,
+    )
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     failed_phases = [f"{p['phase']} {p['partition'] or ''}: {p.get('error')}" for p in phases if not p["success"]]
     return {
@@ -430,6 +449,7 @@ def run_one(args: argparse.Namespace) -> dict:
         "report_seconds": by("report") if report_years else None,
         "report_seconds_per_year": report_years or None,
         "report_alone_seconds": by("report_alone") if report_years else None,
+        "report_alone_timings": alone_timings,
         "total_seconds": round(time.perf_counter() - wall0, 4),
         "peak_rss_mib": round(_maxrss() / MIB, 1),
         "cpu_user_seconds": round(cpu1.ru_utime - cpu0.ru_utime, 3),
@@ -543,13 +563,15 @@ def spawn(argv: list[str], env: dict | None = None, verbose: bool = False, timeo
     proc = subprocess.Popen(
         argv, cwd=PROJECT_ROOT, env=env or _child_env(), stdout=subprocess.PIPE, stderr=err, text=True
     )
-    payload, lines = None, []
+    payload, lines, marks = None, [], []
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith(MARK):
             payload = json.loads(line[len(MARK) :])
         else:
             lines.append(line.rstrip("\n"))
+            if line.startswith(PHASE_MARK):  # `scorecard run`'s job headers: when each part began
+                marks.append((round(time.perf_counter() - started, 4), line[len(PHASE_MARK) :].strip()))
             if verbose:
                 print("      " + line.rstrip("\n"), flush=True)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -563,6 +585,7 @@ def spawn(argv: list[str], env: dict | None = None, verbose: bool = False, timeo
         "peak_rss_mib": round(usage.ru_maxrss * 1024 / MIB, 1),
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
         "payload": payload,
+        "marks": marks,
         "stdout_tail": lines[-15:],
         "stderr_tail": stderr.strip().splitlines()[-15:],
     }
@@ -610,6 +633,7 @@ def measure_bundle(runs: int, work: Path, verbose: bool) -> dict:
                 "ok": r["returncode"] == 0,
                 "peak_rss_mib": r["peak_rss_mib"],
                 "cpu_seconds": r["cpu_seconds"],
+                "parts": bundle_parts(r["marks"], r["wall_seconds"]),
                 "error": None if r["returncode"] == 0 else "\n".join(r["stdout_tail"][-3:] + r["stderr_tail"][-3:]),
             }
         )
@@ -619,7 +643,24 @@ def measure_bundle(runs: int, work: Path, verbose: bool) -> dict:
         "seconds": _median([x["seconds"] for x in results]),
         "ok": all(x["ok"] for x in results),
         "peak_rss_mib": _median([x["peak_rss_mib"] for x in results]),
+        "cpu_seconds": _median([x["cpu_seconds"] for x in results]),
+        "parts": {
+            part: _median([x["parts"][part] for x in results if part in x["parts"]])
+            for part in dict.fromkeys(p for x in results for p in x["parts"])
+        },
     }
+
+
+def bundle_parts(marks: list[tuple[float, str]], wall: float) -> dict[str, float]:
+    """Wall seconds of each part of a `scorecard run` from the times its headers were printed:
+    ``start`` (imports and definitions, up to the first header), ``ingest``, ``review`` (every
+    year), ``reports`` (the years side by side)."""
+    parts = {"start": marks[0][0] if marks else wall}
+    ends = [t for t, _ in marks[1:]] + [wall]
+    for (t, header), end in zip(marks, ends):
+        part = "ingest" if header.startswith("ingest") else "reports" if "reports" in header else "review"
+        parts[part] = round(parts.get(part, 0.0) + end - t, 4)
+    return parts
 
 
 def summarise_runs(runs: list[dict]) -> dict:
@@ -648,6 +689,11 @@ def summarise_runs(runs: list[dict]) -> dict:
         for y, s in (r.get("report_seconds_per_year") or {}).items():
             years.setdefault(y, []).append(s)
     out["report_seconds_per_year"] = {y: _median(v) for y, v in sorted(years.items())} or None
+    alone: dict[str, list] = {}
+    for r in ok:
+        for part, s in (r.get("report_alone_timings") or {}).items():
+            alone.setdefault(part, []).append(s)
+    out["report_alone_timings"] = {part: _median(v) for part, v in alone.items()} or None
     groups: dict[tuple, list[dict]] = {}
     for r in ok:
         for a in r["assets"]:
@@ -807,6 +853,8 @@ def print_report(result: dict) -> None:
     for t in result["targets"].values():
         state = "not measured" if t["met"] is None else ("MET" if t["met"] else "MISSED")
         print(f"  {state:<12} {t['target']}: {_fmt(t['measured'], digits=2)} (limit {t['limit']} {t['unit']})")
+        if t.get("profile") and not t["met"]:  # a missed row, explained by where its time or memory went
+            print(f"  {'':<12}   profile: {t['profile']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1027,6 +1075,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     result["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = evaluate_targets(result["sizes"], result["bundle"], result["definitions"])
+    for key, line in profiles(result).items():
+        result["targets"][key]["profile"] = line
     print_report(result)
     save(complete=True)
     print(f"\nwrote {out}")

@@ -52,3 +52,57 @@ def test_a_batch_in_one_tab_draws_what_plotly_draws(tmp_path):
     pio.write_images(figs, theirs, format="png", width=IMAGE_WIDTH, height=heights, scale=IMAGE_SCALE)
     for a, b in zip(ours, theirs):
         assert open(a, "rb").read() == open(b, "rb").read()
+
+
+def test_a_browser_started_ahead_draws_the_same_and_closes_without_a_batch():
+    """The chart child started ahead of its batch (ChartBrowser, started while a report's context is
+    built) draws the same PNG; one closed before it is handed a batch is killed, and its lock freed."""
+    import fcntl
+    import signal
+    import tempfile
+    from pathlib import Path
+
+    from scorecard.report.pdf import ChartBrowser
+
+    browser = ChartBrowser()
+    assert chart_images(_figs(), browser=browser) == chart_images(_figs())
+    assert browser._proc.returncode == 0  # it drew the batch itself, and exited
+
+    unused = ChartBrowser()
+    unused.close()
+    assert unused._proc.returncode == -signal.SIGKILL  # killed, with its session (its Chromium too)
+    with open(Path(tempfile.gettempdir()) / "scorecard-kaleido.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # no browser holds the lock any more
+        fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def test_the_pdf_takes_each_chart_when_it_reaches_it_and_stops_if_the_batch_failed(tmp_path):
+    """WeasyPrint asks for the PNG of <img src="chart:KEY"> only when it reaches it (the batch is
+    drawn meanwhile); a failed batch stops the PDF instead of leaving the chart out."""
+    import io
+    import subprocess
+
+    from PIL import Image
+
+    from scorecard.report.pdf import chart_fetcher, chart_tag, write_pdf
+
+    png = io.BytesIO()
+    Image.new("RGB", (90, 30), "navy").save(png, format="PNG")
+    html = f"<html><body><p>甲</p>{chart_tag('bars')}<p>乙</p></body></html>"
+    asked: list[str] = []
+
+    def images():
+        asked.append("bars")
+        return {"bars": png.getvalue()}
+
+    write_pdf(html, tmp_path / "ok.pdf", url_fetcher=chart_fetcher(images))
+    assert asked == ["bars"]
+    listing = subprocess.run(["pdfimages", "-list", str(tmp_path / "ok.pdf")], capture_output=True, text=True).stdout
+    assert [line.split()[3:5] for line in listing.splitlines()[2:]] == [["90", "30"]]
+
+    def failed():
+        raise RuntimeError("chart images (kaleido/Chromium) failed: no browser")
+
+    with pytest.raises(RuntimeError, match=r"failed.pdf stopped: chart chart:bars: .* failed: no browser"):
+        write_pdf(html, tmp_path / "failed.pdf", url_fetcher=chart_fetcher(failed))
+    assert not (tmp_path / "failed.pdf").exists()

@@ -203,6 +203,9 @@ def test_bundled_review_matches_the_generators_independent_reading_of_the_rubric
     assert meta["performance_report"]["2019 pdf"].value.endswith("performance-evaluation-2019.pdf")
     assert "| A | " + f"{by_year[2019]['grades']['A']:,}" + " |" in meta["performance_report"]["2019 grades"].value
     assert meta["dashboards"]["2019 portfolio"].value.endswith("dashboards/portfolio-2019.html")
+    timings = meta["performance_report"]["2019 timings"].value  # where the report's time went
+    assert {"context", "html", "xlsx", "csv", "dashboards", "chart_images_wait", "pdf", "total"} <= set(timings)
+    assert timings["total"] == meta["performance_report"]["2019 seconds"].value >= timings["pdf"] > 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for year in (2018, 2019):
             present = con.sql(

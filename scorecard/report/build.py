@@ -32,7 +32,7 @@ from scorecard.report import data
 from scorecard.report.context import ReportContext, ReportInputs, build_context
 from scorecard.report.i18n import I18n, check_lang
 from scorecard.report.method import method_context
-from scorecard.report.pdf import chart_images, img_tag, write_pdf
+from scorecard.report.pdf import ChartBrowser, chart_fetcher, chart_images, chart_tag, write_pdf
 from scorecard.report.render import chart_markup, render_report
 from scorecard.report.sheets import xlsx_sheets
 from scorecard.report.xlsx import WorkbookProcess, write_workbook
@@ -100,17 +100,23 @@ def xlsx_apart_by_default(n_rows: int) -> bool:
 
 
 def write_files(
-    con: duckdb.DuckDBPyConnection, ctx: ReportContext, stage: Path, timings: dict[str, float], apart: bool = False
+    con: duckdb.DuckDBPyConnection,
+    ctx: ReportContext,
+    stage: Path,
+    timings: dict[str, float],
+    apart: bool = False,
+    browser: ChartBrowser | None = None,
 ) -> dict[str, int]:
     """The HTML, XLSX, CSV, dashboards and PDF of ``ctx`` into ``stage``; returns the XLSX's rows per sheet.
     ``apart``: the XLSX in a child process (``xlsx.WorkbookProcess``) while this one does the rest; a
-    failed child fails the year with its error, and the child is killed if this process fails first."""
+    failed child fails the year with its error, and the child is killed if this process fails first.
+    ``browser``: the chart child started ahead, which draws the charts (else one is started here)."""
     year, i18n, method, n = ctx.inputs.year, ctx.inputs.i18n, ctx.inputs.method, names(ctx.inputs.year)
     figs = ctx.charts
     # kaleido draws the PNGs in its own browser process, started as soon as the figures exist,
     # while this thread writes the HTML and the other files.
     pool = ThreadPoolExecutor(max_workers=1)
-    images_future = pool.submit(chart_images, {k: v.to_dict() for k, v in figs.items()})
+    images_future = pool.submit(chart_images, {k: v.to_dict() for k, v in figs.items()}, browser=browser)
     pool.shutdown(wait=False)
     sheets = xlsx_sheets(ctx.frames, method, year)
     child = WorkbookProcess(stage / n["xlsx"], sheets, i18n) if apart else None
@@ -145,14 +151,23 @@ def write_files(
 
 
 def _write_pdf(ctx: ReportContext, images_future, target: Path, timings: dict[str, float]) -> None:
-    """The PDF, with the chart images kaleido draws meanwhile (``images_future``)."""
+    """The PDF, with the chart images kaleido draws meanwhile (``images_future``): WeasyPrint parses
+    and styles the report first and waits for the images only when it reaches the first chart."""
     t = time.perf_counter()
     pdf_html = render_report(ctx, "pdf", chart_markup(ctx.charts, "pdf"))
-    images = images_future.result()
-    timings["chart_images_wait"] = time.perf_counter() - t
-    for key, png in images.items():
-        pdf_html = pdf_html.replace(f"<!--chart:{key}-->", img_tag(png, key))
-    write_pdf(pdf_html, target)
+    for key in ctx.charts:
+        pdf_html = pdf_html.replace(f"<!--chart:{key}-->", chart_tag(key))
+    waited: list[float] = []
+
+    def images() -> dict[str, bytes]:
+        w = time.perf_counter()
+        result = images_future.result()
+        waited.append(time.perf_counter() - w)
+        return result
+
+    write_pdf(pdf_html, target, url_fetcher=chart_fetcher(images))
+    images_future.result()  # the batch succeeded, whether or not the PDF asked for a chart
+    timings["chart_images_wait"] = sum(waited)
     timings["pdf"] = time.perf_counter() - t
 
 
@@ -189,17 +204,19 @@ def build_report(
     version = code_version()
     generated_at = dt.datetime.now(TZ).replace(microsecond=0)
     timings: dict[str, float] = {}
+    browser = ChartBrowser()  # its Chromium starts while the context is built
     try:
         t = time.perf_counter()
         ctx = build_context(report_inputs(con, year, i18n, method, inputs, version, generated_at))
         timings["context"] = time.perf_counter() - t
         apart = xlsx_apart_by_default(n_rows) if xlsx_apart is None else xlsx_apart
-        sheet_rows = write_files(con, ctx, stage, timings, apart)
+        sheet_rows = write_files(con, ctx, stage, timings, apart, browser)
         manifest, summary = _manifest(con, year, ctx, stage, n, method, inputs, version, generated_at, i18n, n_rows)
         (stage / n["manifest"]).write_text(manifest_text(manifest), encoding="utf-8")
         crash_point(f"report:{year}:staged")
         publish(stage, year_dir)
     finally:
+        browser.close()
         shutil.rmtree(stage, ignore_errors=True)
     timings["total"] = time.perf_counter() - t0
     return {
