@@ -10,6 +10,8 @@ from typing import Callable
 
 Result = dict
 TOP = 4  # entries of a profile line
+# ingest → warehouse → review → analyses (with their checks): what "pipeline" means in bench.run too
+PIPELINE_PHASES = ("ingest", "review", "programme_management")
 
 
 def _s(value: float | None) -> str:
@@ -23,6 +25,10 @@ def _big(result: Result, n: int = 100_000) -> dict:
 def _slowest(rows: list[dict], label: Callable[[dict], str], top: int = TOP) -> str:
     rows = sorted((r for r in rows if r.get("seconds")), key=lambda r: -r["seconds"])[:top]
     return ", ".join(f"{label(r)} {_s(r['seconds'])}" for r in rows)
+
+
+def _pipeline_assets(median: dict) -> list[dict]:
+    return [a for a in median.get("assets", []) if a["phase"] in PIPELINE_PHASES]
 
 
 def _asset_label(a: dict) -> str:
@@ -60,10 +66,9 @@ def profile_pipeline_over_floor_100k(result: Result) -> str | None:
     floor = (result.get("sizes", {}).get("100000") or {}).get("floor") or {}
     if not big.get("assets"):
         return None
-    pipeline = [a for a in big["assets"] if a["phase"] in ("ingest", "review", "programme_management")]
     return (
         f"pipeline {_s(big.get('pipeline_seconds'))} over the floor {_s(floor.get('seconds'))} "
-        f"(checks {_s(big.get('check_seconds'))} of it); slowest assets: {_slowest(pipeline, _asset_label)}"
+        f"(checks {_s(big.get('check_seconds'))} of it); slowest assets: {_slowest(_pipeline_assets(big), _asset_label)}"
     )
 
 
@@ -97,8 +102,7 @@ def profile_pipeline_1m_seconds(result: Result) -> str | None:
     huge = _big(result, 1_000_000)
     if not huge.get("assets"):
         return NOT_MEASURED_1M
-    pipeline = [a for a in huge["assets"] if a["phase"] in ("ingest", "review", "programme_management")]
-    return f"slowest assets: {_slowest(pipeline, _asset_label)}"
+    return f"slowest assets: {_slowest(_pipeline_assets(huge), _asset_label)}"
 
 
 def profile_peak_rss_1m_gib(result: Result) -> str | None:

@@ -38,7 +38,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.explain import profiles
+from bench.explain import PIPELINE_PHASES, profiles
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
@@ -158,6 +158,12 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
+def _medians(dicts: list[dict]) -> dict:
+    """{key: median of its values} over ``dicts``, keys in the order first seen."""
+    keys = dict.fromkeys(k for d in dicts for k in d)
+    return {k: _median([d.get(k) for d in dicts]) for k in keys}
+
+
 def _emit(payload: dict) -> None:
     print(MARK + json.dumps(payload, default=str), flush=True)
 
@@ -167,8 +173,6 @@ def _emit(payload: dict) -> None:
 
 _EVENTS: list[dict] = []
 _SAMPLER: RssSampler | None = None
-# ingest → warehouse → review → analyses (with their checks): what "pipeline" means below
-PIPELINE_PHASES = ("ingest", "review", "programme_management")
 _KEEP_METADATA = ("dagster/row_count", "rows_read", "rows_in", "build_seconds")
 
 
@@ -413,23 +417,9 @@ def run_one(args: argparse.Namespace) -> dict:
 
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     by = lambda name: round(sum(p["seconds"] for p in phases if p["phase"] == name), 4)  # noqa: E731
-    report_years = {  # each year's build_report time (its worker's), from the report's metadata
-        key.split()[0]: float(value)
-        for a in report_events
-        if a["kind"] == "ASSET_MATERIALIZATION" and a["asset"] == "performance_report"
-        for key, value in a["metadata"].items()
-        if key.endswith(" seconds")
-    }
-    alone_timings = next(
-        (
-            value
-            for a in alone_events
-            if a["kind"] == "ASSET_MATERIALIZATION" and a["asset"] == "performance_report"
-            for key, value in a["metadata"].items()
-            if key.endswith(" timings")
-        ),
-        None,
-    )
+    # each year's build_report time (its worker's), and where the year built alone spent it
+    report_years = {y: float(v) for y, v in _report_metadata(report_events, " seconds").items()}
+    alone_timings = next(iter(_report_metadata(alone_events, " timings").values()), None)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     failed_phases = [f"{p['phase']} {p['partition'] or ''}: {p.get('error')}" for p in phases if not p["success"]]
     return {
@@ -463,6 +453,17 @@ def run_one(args: argparse.Namespace) -> dict:
         "assets": assets,
         "steps": steps,
         "profile": profile,
+    }
+
+
+def _report_metadata(events: list[dict], suffix: str) -> dict[str, object]:
+    """{year: value} of the ``performance_report`` metadata ``"<year><suffix>"`` in ``events``."""
+    return {
+        key.split()[0]: value
+        for a in events
+        if a["kind"] == "ASSET_MATERIALIZATION" and a["asset"] == "performance_report"
+        for key, value in a["metadata"].items()
+        if key.endswith(suffix)
     }
 
 
@@ -644,10 +645,7 @@ def measure_bundle(runs: int, work: Path, verbose: bool) -> dict:
         "ok": all(x["ok"] for x in results),
         "peak_rss_mib": _median([x["peak_rss_mib"] for x in results]),
         "cpu_seconds": _median([x["cpu_seconds"] for x in results]),
-        "parts": {
-            part: _median([x["parts"][part] for x in results if part in x["parts"]])
-            for part in dict.fromkeys(p for x in results for p in x["parts"])
-        },
+        "parts": _medians([x["parts"] for x in results]),
     }
 
 
@@ -684,16 +682,9 @@ def summarise_runs(runs: list[dict]) -> dict:
         "report_alone_seconds",
     ]
     out = {k: _median([r.get(k) for r in ok]) for k in keys}
-    years: dict[str, list] = {}
-    for r in ok:
-        for y, s in (r.get("report_seconds_per_year") or {}).items():
-            years.setdefault(y, []).append(s)
-    out["report_seconds_per_year"] = {y: _median(v) for y, v in sorted(years.items())} or None
-    alone: dict[str, list] = {}
-    for r in ok:
-        for part, s in (r.get("report_alone_timings") or {}).items():
-            alone.setdefault(part, []).append(s)
-    out["report_alone_timings"] = {part: _median(v) for part, v in alone.items()} or None
+    per_year = _medians([r.get("report_seconds_per_year") or {} for r in ok])
+    out["report_seconds_per_year"] = dict(sorted(per_year.items())) or None
+    out["report_alone_timings"] = _medians([r.get("report_alone_timings") or {} for r in ok]) or None
     groups: dict[tuple, list[dict]] = {}
     for r in ok:
         for a in r["assets"]:
